@@ -1,0 +1,199 @@
+"""A Wan2.7 generation request as typed values, and the exact JSON body the API documents.
+
+Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Request body": one user message whose
+content holds the images (their order is the image order) and one text item; every optional
+setting under "parameters".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from studio.wan.capabilities import DEFAULT_MODEL, PaletteRules, get_model
+from studio.wan.images import ImageDecodeError, inspect_image, parse_data_url, to_data_url
+
+Box = tuple[int, int, int, int]
+
+# Reference: 002, "Supported input formats" — public HTTP/HTTPS URLs or base64 data URLs.
+# file:// paths are an SDK convenience (000, "Image input methods") and never go over HTTP.
+_HTTP_SCHEMES = ("http://", "https://")
+
+
+def is_http_url(value: str) -> bool:
+    return value[:8].lower().startswith(_HTTP_SCHEMES)
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One input image: its bytes (sent as a data URL) or a public http(s) URL."""
+
+    data: bytes | None = None
+    mime: str | None = None
+    url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("an ImageInput needs either bytes or a URL, not both or neither")
+        if self.url is not None and not is_http_url(self.url):
+            raise ValueError(f"only http(s) URLs can be sent, not {self.url[:40]!r}")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ImageInput:
+        """Inspect the bytes to learn their real type and size; ImageDecodeError if not an image."""
+        info = inspect_image(data)
+        return cls(data=data, mime=info.mime, width=info.width, height=info.height)
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        if self.width is None or self.height is None:
+            return None
+        return self.width, self.height
+
+    def as_api_value(self) -> str:
+        if self.data is None:
+            assert self.url is not None  # __post_init__ guarantees one of the two
+            return self.url
+        return to_data_url(self.data, self.mime or _sniff_mime(self.data))
+
+
+def _sniff_mime(data: bytes) -> str:
+    # Undecodable bytes still produce a body, so the validator can say what is wrong with them.
+    try:
+        return inspect_image(data).mime
+    except ImageDecodeError:
+        return "application/octet-stream"
+
+
+def _palette_rules() -> PaletteRules:
+    rules = get_model(DEFAULT_MODEL).palette
+    assert rules is not None, "the default model documents a colour palette"
+    return rules
+
+
+def format_ratio(hundredths: int) -> str:
+    """2351 -> '23.51%': exactly two decimals, from integers (no float rounding)."""
+    if hundredths < 0:
+        raise ValueError(f"a ratio cannot be negative ({hundredths} hundredths)")
+    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+
+
+def parse_ratio(text: str, *, rules: PaletteRules | None = None) -> int | None:
+    """'23.51%' -> 2351; None unless the text has exactly the documented form."""
+    if not isinstance(text, str):
+        return None
+    # Reference: 002, color_palette.ratio — "accurate to two decimal places (for example, "25.00%")".
+    # re.ASCII: "\d" must not accept other scripts' digits.
+    match = re.fullmatch((rules or _palette_rules()).ratio_pattern, text, re.ASCII)
+    if match is None:
+        return None
+    whole, cents = match.groups()
+    return int(whole) * 100 + int(cents)
+
+
+@dataclass(frozen=True)
+class PaletteColor:
+    hex: str
+    hundredths: int
+
+    @property
+    def ratio(self) -> str:
+        return format_ratio(self.hundredths)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    model: str
+    prompt: str
+    images: tuple[ImageInput, ...] = ()
+    boxes: tuple[tuple[Box, ...], ...] = ()  # per image, may be empty
+    color_palette: tuple[PaletteColor, ...] = ()
+    size: str | None = None
+    n: int | None = None
+    enable_sequential: bool = False
+    thinking_mode: bool | None = None
+    watermark: bool | None = None
+    seed: int | None = None
+
+
+def build_body(req: GenerationRequest) -> dict[str, Any]:
+    """The JSON body for both the sync and the async endpoint."""
+    content: list[dict[str, str]] = [{"image": image.as_api_value()} for image in req.images]
+    content.append({"text": req.prompt})
+    return {
+        "model": req.model,
+        "input": {"messages": [{"role": "user", "content": content}]},
+        "parameters": _parameters(req),
+    }
+
+
+def _parameters(req: GenerationRequest) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name in ("size", "n", "thinking_mode", "watermark", "seed"):
+        value = getattr(req, name)
+        if value is not None:
+            params[name] = value
+    if req.enable_sequential:
+        params["enable_sequential"] = True
+    if any(req.boxes):
+        # Reference: 002, bbox_list — one entry per input image, [] for an image without boxes.
+        # More entries than images are kept, so the validator can point at the mistake.
+        entries = max(len(req.images), len(req.boxes))
+        params["bbox_list"] = [
+            [list(box) for box in (req.boxes[i] if i < len(req.boxes) else ())] for i in range(entries)
+        ]
+    if req.color_palette:
+        params["color_palette"] = [{"hex": c.hex, "ratio": c.ratio} for c in req.color_palette]
+    return params
+
+
+def parse_body(body: dict[str, Any]) -> GenerationRequest:
+    """The request a validated body describes; ValueError when the body is not well formed."""
+    try:
+        return _parse_body(body)
+    except (KeyError, IndexError, TypeError, AttributeError, StopIteration, ImageDecodeError) as exc:
+        raise ValueError(f"not a well-formed generation request body ({exc!r})") from None
+
+
+def _parse_body(body: dict[str, Any]) -> GenerationRequest:
+    content = body["input"]["messages"][0]["content"]
+    images = tuple(_parse_image(item["image"]) for item in content if "image" in item)
+    prompt = next(item["text"] for item in content if "text" in item)
+    params: dict[str, Any] = body.get("parameters") or {}
+    return GenerationRequest(
+        model=body["model"],
+        prompt=prompt,
+        images=images,
+        boxes=tuple(tuple(_parse_box(box) for box in entry) for entry in params.get("bbox_list", ())),
+        color_palette=tuple(_parse_color(entry) for entry in params.get("color_palette", ())),
+        size=params.get("size"),
+        n=params.get("n"),
+        enable_sequential=params.get("enable_sequential", False),
+        thinking_mode=params.get("thinking_mode"),
+        watermark=params.get("watermark"),
+        seed=params.get("seed"),
+    )
+
+
+def _parse_image(value: str) -> ImageInput:
+    if is_http_url(value):
+        return ImageInput(url=value)
+    declared_mime, data = parse_data_url(value)
+    info = inspect_image(data)
+    # The declared type is kept as written, so build_body gives back the same string.
+    return ImageInput(data=data, mime=declared_mime, width=info.width, height=info.height)
+
+
+def _parse_box(box: list[int]) -> Box:
+    x1, y1, x2, y2 = box
+    return (x1, y1, x2, y2)
+
+
+def _parse_color(entry: dict[str, str]) -> PaletteColor:
+    hundredths = parse_ratio(entry["ratio"])
+    if hundredths is None:
+        raise ValueError(f"ratio {entry['ratio']!r} is not of the form 25.00%")
+    return PaletteColor(hex=entry["hex"], hundredths=hundredths)

@@ -1,0 +1,318 @@
+"""Checks of a request body's "parameters" object, for studio.wan.validator.
+
+Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "parameters": bbox_list, enable_sequential,
+size, n, thinking_mode, color_palette, watermark, seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from studio.wan.capabilities import MODELS, IntRange, Mode, ModelCapabilities, PaletteRules, mode_for
+from studio.wan.images import aspect_within, format_aspect
+from studio.wan.request import format_ratio, parse_ratio
+
+if TYPE_CHECKING:
+    from studio.wan.validator import ValidationReport
+
+_PARAMS = "parameters"
+_BOOLEANS = ("enable_sequential", "thinking_mode", "watermark")
+_PALETTE_FIELDS = ("hex", "ratio")
+_CUSTOM_SIZE = re.compile(r"(\d{1,9})\*(\d{1,9})", re.ASCII)
+_MODE_LABELS = {Mode.TEXT_TO_IMAGE: "text-to-image", Mode.OTHER: "image editing and image sets"}
+_SHOWN_CHARS = 40
+
+
+@dataclass(frozen=True)
+class SeenImage:
+    """What the body checks learnt about one input image."""
+
+    size: tuple[int, int] | None  # known only for data: URLs that decoded
+    is_url: bool  # an http(s) URL, whose pixels are not fetched
+
+
+def is_array(value: object) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def describe_value(value: object) -> str:
+    """A short, safe description of any JSON value for a message (never a 20 MB string)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        # str() of an integer with thousands of digits raises; nobody needs to read it anyway.
+        return str(value) if value.bit_length() <= 64 else "a very large integer"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = json.dumps(value[:_SHOWN_CHARS], ensure_ascii=False)
+        return f"the string {shown}{'…' if len(value) > _SHOWN_CHARS else ''}"
+    if is_array(value):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """plural(1, "image") -> '1 image'; plural(3, "box", "boxes") -> '3 boxes'."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def known_parameters(caps: ModelCapabilities) -> list[str]:
+    """The parameter names a model takes, in the reference's order."""
+    offered = {
+        "bbox_list": caps.supports_bbox,
+        "enable_sequential": caps.supports_sequential,
+        "size": True,
+        "n": True,
+        "thinking_mode": caps.supports_thinking_mode,
+        "color_palette": caps.palette is not None,
+        "watermark": caps.supports_watermark,
+        "seed": True,
+    }
+    return [name for name, available in offered.items() if available]
+
+
+def check_parameters(
+    params: object, *, caps: ModelCapabilities, images: list[SeenImage], report: ValidationReport
+) -> None:
+    if not isinstance(params, dict):
+        report.add(_PARAMS, f"must be an object, not {describe_value(params)}")
+        return
+    known = known_parameters(caps)
+    for name in params:
+        if name not in known:
+            report.add(f"{_PARAMS}.{name}", f"is not a parameter of {caps.name} (its parameters: {', '.join(known)})")
+    for name in _BOOLEANS:
+        if name in params and name in known and not isinstance(params[name], bool):
+            shown = describe_value(params[name])
+            report.add(f"{_PARAMS}.{name}", f"must be true or false (a JSON boolean), not {shown}")
+    sequential = params.get("enable_sequential") is True
+    mode = mode_for(image_count=len(images), sequential=sequential)
+    if "n" in params:
+        _check_n(params["n"], caps, sequential, report)
+    if "seed" in params:
+        _check_int_in(params["seed"], caps.seed, f"{_PARAMS}.seed", report)
+    if "size" in params:
+        _check_size(params["size"], caps, mode, len(images), sequential, report)
+    if "bbox_list" in params and caps.max_boxes_per_image is not None:
+        _check_bbox_list(params["bbox_list"], caps.max_boxes_per_image, images, report)
+    if "color_palette" in params and caps.palette is not None:
+        _check_palette(params["color_palette"], caps.palette, sequential, report)
+    # Reference: 002, thinking_mode — "effective only when image set mode is disabled and there
+    # is no image input". Accepted anyway, so only a note.
+    if "thinking_mode" in params and (images or sequential):
+        report.note(
+            f"{_PARAMS}.thinking_mode",
+            "has no effect with input images or enable_sequential; it only applies to text-to-image",
+        )
+
+
+def _check_int_in(value: object, allowed: IntRange, path: str, report: ValidationReport, hint: str = "") -> None:
+    if not is_int(value):
+        report.add(path, f"must be an integer, not {describe_value(value)}")
+    elif value not in allowed:
+        report.add(path, f"{describe_value(value)} is outside {allowed.describe()}{hint}")
+
+
+def _check_n(value: object, caps: ModelCapabilities, sequential: bool, report: ValidationReport) -> None:
+    # Reference: 002, n — 1–4 (default 4); with enable_sequential 1–12 (default 12).
+    if sequential:
+        hint = " for an image set (enable_sequential on)"
+    elif caps.n_sequential is not None:
+        hint = f"; image sets (enable_sequential) allow {caps.n_sequential.describe()}"
+    else:
+        hint = ""
+    _check_int_in(value, caps.n_range(sequential=sequential), f"{_PARAMS}.n", report, hint)
+
+
+def _as_size(pixels: int) -> str:
+    """1048576 -> '1024*1024' when it is a square, else the plain count."""
+    side = math.isqrt(pixels)
+    return f"{side}*{side}" if side * side == pixels else f"{pixels:,}"
+
+
+def _size_choices(caps: ModelCapabilities, mode: Mode) -> str:
+    rules = caps.size
+    pixels = rules.custom_pixels[mode]
+    return (
+        f"use {', '.join(rules.presets_for(mode))} or \"W*H\" with {_as_size(pixels.lo)} to "
+        f"{_as_size(pixels.hi)} pixels in total (e.g. \"{_as_size(rules.presets[rules.default_preset])}\")"
+    )
+
+
+def _check_size(
+    value: object, caps: ModelCapabilities, mode: Mode, image_count: int, sequential: bool, report: ValidationReport
+) -> None:
+    path = f"{_PARAMS}.size"
+    # Reference: 002, size — a preset (1K, 2K, 4K) or "W*H", never both.
+    if not isinstance(value, str):
+        report.add(path, f"must be a string; {_size_choices(caps, mode)}; not {describe_value(value)}")
+        return
+    rules = caps.size
+    if value in rules.presets:
+        if value not in rules.presets_for(mode):
+            report.add(path, _preset_refusal(value, caps, mode, image_count, sequential))
+        return
+    match = _CUSTOM_SIZE.fullmatch(value)
+    if match is None:
+        report.add(path, _unknown_size(value, caps, mode))
+        return
+    width, height = int(match[1]), int(match[2])
+    allowed = rules.custom_pixels[mode]
+    if width * height not in allowed:
+        report.add(
+            path,
+            f"{width}*{height} is {width * height:,} pixels, outside {_as_size(allowed.lo)} to "
+            f"{_as_size(allowed.hi)} for {_MODE_LABELS[mode]} on {caps.name}",
+        )
+    if not aspect_within(width, height, rules.custom_max_aspect):
+        limit = rules.custom_max_aspect
+        report.add(path, f"aspect ratio {format_aspect(width, height)} is outside 1:{limit} to {limit}:1")
+
+
+def _preset_refusal(value: str, caps: ModelCapabilities, mode: Mode, image_count: int, sequential: bool) -> str:
+    # Reference: 002, size — 4K only for "Text-to-image (no image input, not generating an image set)".
+    reasons = []
+    if image_count:
+        reasons.append(f"has {plural(image_count, 'input image')}")
+    if sequential:
+        reasons.append("has enable_sequential on")
+    return (
+        f"{value} is only available for text-to-image on {caps.name} (no input images, enable_sequential "
+        f"off); this request {' and '.join(reasons)}; use {', '.join(caps.size.presets_for(mode))} "
+        f"or \"W*H\""
+    )
+
+
+def _unknown_size(value: str, caps: ModelCapabilities, mode: Mode) -> str:
+    elsewhere = [m for m in MODELS.values() if value in m.size.presets]
+    if elsewhere:
+        where = ", ".join(
+            m.name + (" (text-to-image only)" if value in m.size.text_to_image_only_presets else "")
+            for m in elsewhere
+        )
+        return f"{value} is not available on {caps.name}, only on {where}; {_size_choices(caps, mode)}"
+    return f"{describe_value(value)} is not a size; {_size_choices(caps, mode)}"
+
+
+def _check_bbox_list(value: object, max_boxes: int, images: list[SeenImage], report: ValidationReport) -> None:
+    path = f"{_PARAMS}.bbox_list"
+    # Reference: 002, bbox_list — "The length of the list must match the number of input images".
+    if not images:
+        report.add(path, "bbox_list needs input images; this request has none")
+        return
+    if not is_array(value):
+        report.add(path, f"must be an array with one list of boxes per input image, not {describe_value(value)}")
+        return
+    if len(value) != len(images):
+        report.add(
+            path,
+            f"has {plural(len(value), 'entry', 'entries')} for {plural(len(images), 'input image')}; "
+            "give one per image, [] for an image without boxes",
+        )
+    for i, entry in enumerate(value):
+        image = images[i] if i < len(images) else None
+        _check_boxes_of_image(entry, i, image, max_boxes, report)
+
+
+def _check_boxes_of_image(
+    entry: object, index: int, image: SeenImage | None, max_boxes: int, report: ValidationReport
+) -> None:
+    path = f"{_PARAMS}.bbox_list[{index}]"
+    if not is_array(entry):
+        report.add(path, f"must be an array of boxes ([] for none), not {describe_value(entry)}")
+        return
+    # Reference: 002, bbox_list — "A single image supports a maximum of 2 bounding boxes."
+    if len(entry) > max_boxes:
+        boxes = plural(len(entry), "box", "boxes")
+        report.add(path, f"has {boxes} on image {index + 1}; at most {max_boxes} per image")
+    size = image.size if image is not None else None
+    for j, box in enumerate(entry):
+        _check_box(box, f"{path}[{j}]", size, report)
+    if entry and image is not None and image.is_url:
+        report.note(path, f"bounds not checked: image {index + 1} is an http(s) URL, its size is unknown")
+
+
+def _check_box(box: object, path: str, size: tuple[int, int] | None, report: ValidationReport) -> None:
+    # Reference: 002, bbox_list — [x1, y1, x2, y2] in absolute pixels, (0, 0) top-left.
+    if not is_array(box) or len(box) != 4:
+        shown = f"{len(box)} values" if is_array(box) else describe_value(box)
+        report.add(path, f"must be [x1, y1, x2, y2], four integers, not {shown}")
+        return
+    names = ("x1", "y1", "x2", "y2")
+    bad = [f"{name} is {describe_value(v)}" for name, v in zip(names, box) if not is_int(v)]
+    if bad:
+        report.add(path, f"coordinates must be integers: {', '.join(bad)}")
+        return
+    x1, y1, x2, y2 = box
+    if x1 >= x2:
+        report.add(path, f"x1 ({x1}) must be less than x2 ({x2})")
+    if y1 >= y2:
+        report.add(path, f"y1 ({y1}) must be less than y2 ({y2})")
+    for name, v in zip(names, box):
+        if v < 0:
+            report.add(path, f"{name} ({v}) is negative; coordinates start at 0")
+    if size is not None:
+        width, height = size
+        for name, v in zip(names, box):
+            label, limit = ("width", width) if name[0] == "x" else ("height", height)
+            if v > limit:
+                report.add(path, f"{name} ({v}) is beyond the image {label} of {limit} px")
+
+
+def _check_palette(value: object, rules: PaletteRules, sequential: bool, report: ValidationReport) -> None:
+    path = f"{_PARAMS}.color_palette"
+    # Reference: 002, color_palette — "Available only when image set mode is disabled".
+    if sequential:
+        report.add(path, "is only available when enable_sequential is false")
+    if not is_array(value):
+        report.add(path, f"must be an array of {{hex, ratio}} objects, not {describe_value(value)}")
+        return
+    if len(value) not in rules.count:
+        report.add(
+            path,
+            f"has {plural(len(value), 'colour')}; it must have {rules.count.describe()} "
+            f"({rules.recommended} recommended)",
+        )
+    ratios = [_check_color(entry, f"{path}[{i}]", rules, report) for i, entry in enumerate(value)]
+    # Integer hundredths: "33.33% + 33.33% + 33.34%" is exactly 100.00%, never 99.99999.
+    if ratios and all(r is not None for r in ratios):
+        total = sum(r for r in ratios if r is not None)
+        if total != rules.total_hundredths:
+            report.add(path, f"ratios sum to {format_ratio(total)}, must be {format_ratio(rules.total_hundredths)}")
+
+
+def _check_color(entry: object, path: str, rules: PaletteRules, report: ValidationReport) -> int | None:
+    """Check one {hex, ratio}; its ratio in hundredths when readable."""
+    if not isinstance(entry, dict):
+        report.add(path, f"must be an object with hex and ratio, not {describe_value(entry)}")
+        return None
+    for key in entry:
+        if key not in _PALETTE_FIELDS:
+            report.add(f"{path}.{key}", f"is not a field of a palette colour (expected {', '.join(_PALETTE_FIELDS)})")
+    if "hex" not in entry:
+        report.add(f"{path}.hex", 'is required (a colour like "#C2D1E6")')
+    elif not isinstance(entry["hex"], str) or not re.fullmatch(rules.hex_pattern, entry["hex"], re.ASCII):
+        report.add(f"{path}.hex", f'must be a colour like "#C2D1E6", not {describe_value(entry["hex"])}')
+    if "ratio" not in entry:
+        report.add(f"{path}.ratio", 'is required (a percentage like "25.00%")')
+        return None
+    hundredths = parse_ratio(entry["ratio"], rules=rules) if isinstance(entry["ratio"], str) else None
+    if hundredths is None:
+        report.add(
+            f"{path}.ratio",
+            f'must have exactly two decimals and a percent sign, like "25.00%", not {describe_value(entry["ratio"])}',
+        )
+    return hundredths
