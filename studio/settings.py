@@ -6,6 +6,7 @@ committed: without SECRET_KEY a development key is generated into var/ (DEBUG on
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -104,6 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # A file, not memory, so the queue clusters that end-to-end tests start can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,3 +184,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# --- The pipeline --------------------------------------------------------------------------
+# Per API key and model: submissions per second and provider tasks in flight at once. The
+# studio waits when a limit binds instead of hammering the provider into HTTP 429.
+WAN_SUBMITS_PER_SECOND = env_float("WAN_SUBMITS_PER_SECOND", 2.0, minimum=0.1)
+WAN_MAX_CONCURRENT_TASKS = env_int("WAN_MAX_CONCURRENT_TASKS", 10, minimum=1)
+# Overrides per model, e.g. WAN_MODEL_LIMITS='{"wan2.7-image-pro": {"concurrent": 4}}'.
+WAN_MODEL_LIMITS = json.loads(env_str("WAN_MODEL_LIMITS", "{}") or "{}")
+# Task queries per second per API key (the account's limit is 20).
+WAN_TASK_QUERIES_PER_SECOND = env_float("WAN_TASK_QUERIES_PER_SECOND", 20.0, minimum=0.1)
+# Submissions answered with a server error are tried this many times in all.
+WAN_SUBMIT_MAX_ATTEMPTS = env_int("WAN_SUBMIT_MAX_ATTEMPTS", 3, minimum=1)
+# How long a worker may hold a job it is submitting or downloading before the sweep resumes it.
+WAN_LEASE_SECONDS = env_int("WAN_LEASE_SECONDS", int(WAN_TIMEOUT_SECONDS) + 30, minimum=5)
+# Submissions stay paused this long after the provider rejects the key or the account.
+WAN_PAUSE_SECONDS = env_int("WAN_PAUSE_SECONDS", 300, minimum=1)
+# One poller run lasts this long before it hands over to the next (a fresh queue task).
+WAN_FOLLOW_RUN_SECONDS = env_float("WAN_FOLLOW_RUN_SECONDS", 50.0, minimum=1.0)
+# Largest result image accepted (a 4096*4096 PNG is well under this).
+WAN_RESULT_MAX_BYTES = env_int("WAN_RESULT_MAX_BYTES", 80 * 1024 * 1024, minimum=1024)
+WAN_THUMBNAIL_SIDE = 512

@@ -14,3 +14,16 @@ def alice(db):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def bob(db):
+    """Bob is Alice's teammate."""
+    return get_user_model().objects.create_user("bob", password="bob-password-1")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A private media directory for files the test stores."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

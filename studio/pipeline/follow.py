@@ -1,0 +1,308 @@
+"""Following provider tasks: one loop polls every job in flight, within the query rate limit.
+
+No worker sleeps through a provider task. One queue task runs this loop for a bounded time,
+holding a per-key lease so that only one loop (across all worker machines) queries the
+provider; it polls the due tasks in batches over a pooled client, most-likely-done first, and
+hands successes to download tasks. When it stops, the next run takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import F, Q
+from django.utils import timezone
+
+from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline.models import IN_FLIGHT_STATUSES, Job, JobStatus, ProviderAccount
+from studio.wan import errors
+from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
+from studio.wan.client import WanClient
+from studio.wan.polling import poll_interval
+from studio.wan.responses import TaskResult
+
+log = logging.getLogger(__name__)
+S = JobStatus
+
+LEASE_SECONDS = 10.0
+# How many due jobs are considered per pass; the rest wait for the next pass.
+SCAN_LIMIT = 2000
+
+
+class SlidingWindowLimiter:
+    """At most `rate` events in any window of `window` seconds (a little over 1 s for margin)."""
+
+    def __init__(self, rate: float, *, window: float = 1.05, clock=time.monotonic) -> None:
+        self.capacity = max(1, int(rate))
+        self.window = window
+        self.clock = clock
+        self.events: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def available(self) -> int:
+        with self.lock:
+            self._expire()
+            return self.capacity - len(self.events)
+
+    def take(self) -> bool:
+        with self.lock:
+            self._expire()
+            if len(self.events) >= self.capacity:
+                return False
+            self.events.append(self.clock())
+            return True
+
+    def _expire(self) -> None:
+        horizon = self.clock() - self.window
+        while self.events and self.events[0] <= horizon:
+            self.events.popleft()
+
+
+@dataclass
+class FollowReport:
+    holder: str
+    ran: bool = False
+    queries: int = 0
+    finished: int = 0
+    passes: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire_lease(api_key_id: str, holder: str) -> bool:
+    now = timezone.now()
+    ProviderAccount.objects.get_or_create(api_key_id=api_key_id)
+    free = Q(follower_until__isnull=True) | Q(follower_until__lt=now) | Q(follower=holder)
+    return (
+        ProviderAccount.objects.filter(free, api_key_id=api_key_id).update(
+            follower=holder, follower_until=now + timedelta(seconds=LEASE_SECONDS)
+        )
+        == 1
+    )
+
+
+def release_lease(api_key_id: str, holder: str) -> None:
+    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(follower="", follower_until=None)
+
+
+def follower_alive(api_key_id: str) -> bool:
+    return ProviderAccount.objects.filter(api_key_id=api_key_id, follower_until__gte=timezone.now()).exists()
+
+
+def priority(job_model: str, submitted_at: datetime | None, now: datetime) -> float:
+    """Elapsed time against the model's typical duration: the likelier to be done, the higher."""
+    caps = MODELS.get(job_model)
+    typical = caps.typical_seconds if caps else 20.0
+    elapsed = (now - submitted_at).total_seconds() if submitted_at else 0.0
+    return elapsed / typical
+
+
+def due_jobs(api_key_id: str, limit: int, now: datetime) -> list[tuple[int, str, str]]:
+    """(id, task_id, status) of jobs due for a query, most likely done first."""
+    rows = list(
+        Job.objects.filter(
+            api_key_id=api_key_id, status__in=IN_FLIGHT_STATUSES, next_attempt_at__lte=now, task_id__isnull=False
+        )
+        .order_by("next_attempt_at")
+        .values_list("id", "task_id", "status", "model", "submitted_at")[:SCAN_LIMIT]
+    )
+    rows.sort(key=lambda r: priority(r[3], r[4], now), reverse=True)
+    return [(r[0], r[1], r[2]) for r in rows[:limit]]
+
+
+def follow_jobs(
+    *,
+    run_seconds: float | None = None,
+    client: WanClient | None = None,
+    idle_exit_seconds: float = 5.0,
+) -> FollowReport:
+    """Poll every due in-flight job until run_seconds pass (or nothing is left to follow)."""
+    api_key_id = provider.api_key_id()
+    report = FollowReport(holder=_holder())
+    if not acquire_lease(api_key_id, report.holder):
+        return report
+    report.ran = True
+    run_seconds = run_seconds if run_seconds is not None else settings.WAN_FOLLOW_RUN_SECONDS
+    limiter = SlidingWindowLimiter(settings.WAN_TASK_QUERIES_PER_SECOND)
+    owns_client = client is None
+    client = client or provider.make_client()
+    started = time.monotonic()
+    last_renew = last_dispatch = idle_since = started
+    try:
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow") as pool:
+            while time.monotonic() - started < run_seconds:
+                now_m = time.monotonic()
+                if now_m - last_renew >= 2.0:
+                    if not acquire_lease(api_key_id, report.holder):
+                        log.warning("follow lease lost; another poller took over")
+                        break
+                    last_renew = now_m
+                if now_m - last_dispatch >= 1.0:
+                    dispatch.ring_due()
+                    last_dispatch = now_m
+                did = _one_pass(pool, client, limiter, api_key_id, report)
+                if did:
+                    idle_since = time.monotonic()
+                elif not _has_work(api_key_id) and time.monotonic() - idle_since > idle_exit_seconds:
+                    break
+                else:
+                    time.sleep(0.05 if did else 0.2)
+    finally:
+        release_lease(api_key_id, report.holder)
+        if owns_client:
+            client.close()
+    return report
+
+
+def _has_work(api_key_id: str) -> bool:
+    return Job.objects.filter(
+        api_key_id=api_key_id,
+        status__in=[S.QUEUED, S.SUBMITTING, S.SUBMITTED, S.RUNNING, S.DOWNLOADING],
+    ).exists()
+
+
+def _one_pass(pool, client: WanClient, limiter: SlidingWindowLimiter, api_key_id: str, report: FollowReport) -> int:
+    slots = limiter.available()
+    if slots <= 0:
+        return 0
+    now = timezone.now()
+    batch = [row for row in due_jobs(api_key_id, slots, now) if limiter.take()]
+    if not batch:
+        return 0
+    report.passes += 1
+    futures = {pool.submit(_query, client, task_id): (job_id, status) for job_id, task_id, status in batch}
+    for future in as_completed(futures):
+        job_id, status = futures[future]
+        report.queries += 1
+        outcome = future.result()
+        if isinstance(outcome, TaskResult):
+            report.statuses[outcome.task_status] = report.statuses.get(outcome.task_status, 0) + 1
+            if apply_task_result(job_id, status, outcome):
+                report.finished += 1
+        else:
+            _query_failed(job_id, status, outcome, api_key_id)
+    return len(batch)
+
+
+def _query(client: WanClient, task_id: str) -> TaskResult | errors.WanError:
+    try:
+        return client.get_task(task_id)
+    except errors.WanError as exc:
+        return exc
+    finally:
+        close_old_connections()
+
+
+def _next_poll(job_id: int) -> datetime:
+    submitted_at = Job.objects.filter(pk=job_id).values_list("submitted_at", flat=True).first()
+    now = timezone.now()
+    elapsed = (now - submitted_at).total_seconds() if submitted_at else 0.0
+    return now + timedelta(seconds=poll_interval(elapsed))
+
+
+def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
+    """Record what the provider said about a task. Returns True when the task has ended."""
+    now = timezone.now()
+    state = task.task_status
+    if state in ("PENDING", "RUNNING"):
+        fields = {"provider_status": state, "next_attempt_at": _next_poll(job_id), "poll_count": F("poll_count") + 1}
+        if state == "RUNNING" and status == S.SUBMITTED:
+            transitions.move(job_id, S.SUBMITTED, S.RUNNING, **fields)
+        else:
+            transitions.update_if(job_id, status, **fields)
+        return False
+    common = {
+        "provider_status": state,
+        "poll_count": F("poll_count") + 1,
+        "provider_submit_time": task.submit_time,
+        "provider_end_time": task.end_time,
+    }
+    if state == "SUCCEEDED":
+        usage = task.usage
+        moved = transitions.move_from_any(
+            job_id,
+            (S.SUBMITTED, S.RUNNING),
+            S.DOWNLOADING,
+            result_urls=list(task.images),
+            result_expires_at=_expiry(task, now),
+            usage_image_count=usage.image_count if usage else None,
+            usage_size=(usage.size or "") if usage else "",
+            usage=_usage_dict(task),
+            next_attempt_at=now,
+            **common,
+        )
+        if moved:
+            dispatch.ring("studio.pipeline.tasks.download_job", job_id)
+        return True
+    if state == "FAILED":
+        transitions.move_from_any(
+            job_id,
+            (S.SUBMITTED, S.RUNNING),
+            S.FAILED,
+            error_code=task.code or "TaskFailed",
+            error_message=task.message or "The provider reported that the task failed.",
+            **common,
+        )
+        return True
+    if state == "CANCELED":
+        transitions.move_from_any(job_id, (S.SUBMITTED, S.RUNNING), S.CANCELED, **common)
+        return True
+    # UNKNOWN: the provider no longer knows the task (older than 24 hours, or never existed).
+    job = Job.objects.filter(pk=job_id).only("submitted_at").first()
+    old = job and job.submitted_at and (now - job.submitted_at).total_seconds() >= RESULT_TTL_SECONDS
+    transitions.move_from_any(
+        job_id,
+        (S.SUBMITTED, S.RUNNING),
+        S.EXPIRED if old else S.FAILED,
+        error_code="TaskUnknown",
+        error_message="The provider no longer knows this task (task ids are kept for 24 hours).",
+        **common,
+    )
+    return True
+
+
+def _expiry(task: TaskResult, now: datetime) -> datetime:
+    from studio.pipeline.downloads import url_expiry
+
+    stamps = [url_expiry(url) for url in task.images]
+    known = [s for s in stamps if s is not None]
+    if known:
+        return datetime.fromtimestamp(min(known), tz=UTC)
+    base = task.end_time or now
+    return base + timedelta(seconds=RESULT_TTL_SECONDS)
+
+
+def _usage_dict(task: TaskResult) -> dict:
+    u = task.usage
+    if u is None:
+        return {}
+    return {
+        "image_count": u.image_count,
+        "size": u.size,
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "total_tokens": u.total_tokens,
+        "request_id": task.request_id,
+    }
+
+
+def _query_failed(job_id: int, status: str, exc: errors.WanError, api_key_id: str) -> None:
+    delay = 5.0 if isinstance(exc, errors.RateLimitError) else poll_interval(30)
+    if isinstance(exc, errors.AuthenticationError):
+        delay = float(settings.WAN_PAUSE_SECONDS)
+    log.warning("task query for job %s failed: %s", job_id, type(exc).__name__)
+    transitions.update_if(job_id, status, next_attempt_at=timezone.now() + timedelta(seconds=delay))

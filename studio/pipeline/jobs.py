@@ -1,0 +1,141 @@
+"""Creating, canceling and describing jobs (services: `job_<action>(*, ...)`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline.models import Job, JobReference, JobStatus
+from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/bmp": "bmp"}
+
+
+@dataclass(frozen=True)
+class ReferenceImage:
+    """A reference as the editor stored it: upright pixels, in prompt order, with its boxes."""
+
+    content: bytes
+    mime: str
+    width: int
+    height: int
+    boxes: tuple[tuple[int, int, int, int], ...] = ()
+
+
+def job_create(
+    *,
+    owner,
+    request: GenerationRequest,
+    references: Sequence[ReferenceImage] = (),
+    team=None,
+) -> Job:
+    """Save a job with its references and queue it; one commit for the row and its doorbell."""
+    parameters = {
+        "size": request.size,
+        "n": request.n,
+        "enable_sequential": request.enable_sequential,
+        "thinking_mode": request.thinking_mode,
+        "watermark": request.watermark,
+        "seed": request.seed,
+        "color_palette": [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette],
+    }
+    with transaction.atomic():
+        job = Job.objects.create(
+            owner=owner,
+            team=team,
+            model=request.model,
+            prompt=request.prompt,
+            parameters={k: v for k, v in parameters.items() if v not in (None, [])},
+            region=provider.region(),
+            api_key_id=provider.api_key_id(),
+            next_attempt_at=timezone.now() + dispatch.RING_GAP,
+        )
+        for position, ref in enumerate(references):
+            reference = JobReference(
+                job=job,
+                position=position,
+                mime=ref.mime,
+                width=ref.width,
+                height=ref.height,
+                boxes=[list(box) for box in ref.boxes],
+            )
+            reference.file.save(f"{position}.{_EXTENSIONS.get(ref.mime, 'bin')}", ContentFile(ref.content), save=False)
+            reference.save()
+        # The row and its doorbell commit together; if the message is lost, ring_due rings again.
+        dispatch.ring("studio.pipeline.tasks.submit_job", job.id)
+    return job
+
+
+def request_for_job(job: Job) -> GenerationRequest:
+    """The exact request a job sends: its references read back from storage, in order."""
+    images: list[ImageInput] = []
+    boxes: list[tuple[tuple[int, int, int, int], ...]] = []
+    for ref in job.references.order_by("position"):
+        with ref.file.open("rb") as handle:
+            data = handle.read()
+        images.append(ImageInput(data=data, mime=ref.mime, width=ref.width, height=ref.height))
+        boxes.append(tuple(tuple(box) for box in ref.boxes))
+    p = job.parameters
+    return GenerationRequest(
+        model=job.model,
+        prompt=job.prompt,
+        images=tuple(images),
+        boxes=tuple(boxes) if any(boxes) else (),
+        color_palette=tuple(PaletteColor(hex=c["hex"], hundredths=c["hundredths"]) for c in p.get("color_palette", [])),
+        size=p.get("size"),
+        n=p.get("n"),
+        enable_sequential=bool(p.get("enable_sequential")),
+        thinking_mode=p.get("thinking_mode"),
+        watermark=p.get("watermark"),
+        seed=p.get("seed"),
+    )
+
+
+def body_for_job(job: Job) -> dict:
+    return build_body(request_for_job(job))
+
+
+class CannotCancel(Exception):
+    pass
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a queued job locally, or a PENDING task at the provider.
+
+    A RUNNING task cannot be canceled (reference: 002 and the SDK — only PENDING tasks).
+    """
+    from studio.wan.errors import WanError
+
+    if transitions.move(job.pk, JobStatus.QUEUED, JobStatus.CANCELED, error_message="Canceled before it was sent."):
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    if job.status != JobStatus.SUBMITTED or not job.task_id:
+        raise CannotCancel(_why_not(job))
+    try:
+        with provider.make_client() as client:
+            client.cancel_task(job.task_id)
+    except WanError as exc:
+        raise CannotCancel(f"The provider refused to cancel: {exc.message}") from exc
+    transitions.move_from_any(
+        job.pk,
+        (JobStatus.SUBMITTED, JobStatus.RUNNING),
+        JobStatus.CANCELED,
+        provider_status="CANCELED",
+        error_message="Canceled while pending at the provider.",
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _why_not(job: Job) -> str:
+    if job.status == JobStatus.RUNNING:
+        return "The provider is already generating this job; a running task cannot be canceled."
+    if job.status == JobStatus.SUBMITTING:
+        return "The job is being sent to the provider right now; try again in a moment."
+    return f"A job that is {job.get_status_display().lower()} cannot be canceled."

@@ -1,0 +1,190 @@
+"""Jobs, their reference images and their stored outputs. The job row is the source of truth;
+queue messages only ring the doorbell (see studio.pipeline.tasks)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting"
+    SUBMITTED = "submitted", "Submitted"
+    RUNNING = "running", "Running"
+    DOWNLOADING = "downloading", "Downloading"
+    SUCCEEDED = "succeeded", "Done"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+    EXPIRED = "expired", "Expired"
+    # The submit was sent but its answer never came: the provider may have created a task.
+    # Not resubmitted automatically, so nobody pays twice; a person decides.
+    UNKNOWN_OUTCOME = "unknown_outcome", "Needs attention"
+
+
+TERMINAL_STATUSES = frozenset(
+    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNKNOWN_OUTCOME}
+)
+IN_FLIGHT_STATUSES = frozenset({JobStatus.SUBMITTED, JobStatus.RUNNING})
+
+
+def reference_path(instance: JobReference, filename: str) -> str:
+    # Names are ours, never the uploader's: only the extension of the re-encoded file is kept.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"references/{instance.job_id}/{instance.position}.{ext}"
+
+
+def output_path(instance: OutputImage, filename: str) -> str:
+    return f"outputs/{instance.job_id}/{instance.index}.png"
+
+
+def thumbnail_path(instance: OutputImage, filename: str) -> str:
+    return f"thumbnails/{instance.job_id}/{instance.index}.webp"
+
+
+class Job(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs")
+    # Teams arrive with the gallery; until then a job may have none.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="jobs", null=True, blank=True
+    )
+    model = models.CharField(max_length=64)
+    prompt = models.TextField()
+    # Everything of the request except the images: size, n, enable_sequential, thinking_mode,
+    # watermark, seed, color_palette ([{"hex", "hundredths"}]). Boxes live on the references.
+    parameters = models.JSONField(default=dict, blank=True)
+    region = models.CharField(max_length=32)
+    # Which API key the job is billed to and throttled under (a hash, never the key).
+    api_key_id = models.CharField(max_length=16, blank=True, db_index=True)
+
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    provider_status = models.CharField(max_length=16, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    submitting_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    running_at = models.DateTimeField(null=True, blank=True)
+    downloading_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    provider_submit_time = models.DateTimeField(null=True, blank=True)
+    provider_end_time = models.DateTimeField(null=True, blank=True)
+
+    # Scheduling: when the job may next be worked on, and until when a worker holds it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    submit_attempts = models.PositiveIntegerField(default=0)
+    poll_count = models.PositiveIntegerField(default=0)
+    download_attempts = models.PositiveIntegerField(default=0)
+
+    # As the provider returned them when the task succeeded; kept so any worker can download.
+    result_urls = models.JSONField(default=list, blank=True)
+    result_expires_at = models.DateTimeField(null=True, blank=True)
+    usage_image_count = models.PositiveIntegerField(null=True, blank=True)
+    usage_size = models.CharField(max_length=32, blank=True)
+    usage = models.JSONField(default=dict, blank=True)
+    images_stored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.model}, {self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def sequential(self) -> bool:
+        return bool(self.parameters.get("enable_sequential"))
+
+    @property
+    def requested_n(self) -> int | None:
+        n = self.parameters.get("n")
+        return n if isinstance(n, int) else None
+
+    @property
+    def partial(self) -> bool:
+        """A succeeded task that carried fewer images than asked for (never for image sets)."""
+        n = self.requested_n
+        return (
+            self.status == JobStatus.SUCCEEDED
+            and not self.sequential
+            and n is not None
+            and self.images_stored < n
+        )
+
+    @property
+    def can_cancel(self) -> bool:
+        # A queued job is canceled locally; a submitted (PENDING) task at the provider.
+        return self.status in (JobStatus.QUEUED, JobStatus.SUBMITTED)
+
+    def elapsed_seconds(self, now) -> float:
+        return (now - self.created_at).total_seconds()
+
+    def unit_price(self) -> Decimal | None:
+        from studio.wan.capabilities import get_model
+
+        return get_model(self.model).unit_prices.get(self.region)
+
+
+class JobReference(models.Model):
+    """One reference image of a job, in prompt order ("image 1" is position 0)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="references")
+    position = models.PositiveSmallIntegerField()
+    # The stored, upright image (EXIF orientation applied); boxes refer to its pixels.
+    file = models.FileField(upload_to=reference_path, max_length=255)
+    mime = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    boxes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_reference_position")]
+
+
+class OutputImage(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outputs")
+    index = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=output_path, max_length=255)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    source_url = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        # One stored file per provider image, however many workers download it.
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_output_index")]
+
+
+class ProviderAccount(models.Model):
+    """Per API key: whether submissions are paused (bad key, arrears, quota) and why.
+
+    The row is also what concurrent submitters lock, so throttling decisions are serialised.
+    """
+
+    api_key_id = models.CharField(max_length=16, unique=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_code = models.CharField(max_length=100, blank=True)
+    pause_message = models.TextField(blank=True)
+    # Task queries are rate limited per key; the poller holding this lease does all of them.
+    follower = models.CharField(max_length=64, blank=True)
+    follower_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key_id}"

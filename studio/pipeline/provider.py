@@ -1,0 +1,32 @@
+"""The one place that turns settings into a provider client. The API key never leaves here."""
+
+from __future__ import annotations
+
+import httpx
+from django.conf import settings
+
+from studio.wan.client import WanClient
+
+
+def api_key() -> str:
+    return settings.DASHSCOPE_API_KEY or settings.WAN_EMULATOR_API_KEY
+
+
+def make_client(*, timeout: float | None = None) -> WanClient:
+    seconds = timeout or settings.WAN_TIMEOUT_SECONDS
+    return WanClient(
+        api_key=api_key(),
+        base_url=settings.DASHSCOPE_BASE_URL,
+        timeout=httpx.Timeout(seconds, connect=5.0),
+    )
+
+
+def region() -> str:
+    return "emulator" if settings.WAN_EMULATOR else settings.DASHSCOPE_REGION
+
+
+def api_key_id() -> str:
+    """A short, stable, non-reversible name for the configured key (for rows and banners)."""
+    import hashlib
+
+    return hashlib.sha256(api_key().encode()).hexdigest()[:12]

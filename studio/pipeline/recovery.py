@@ -1,0 +1,119 @@
+"""The recovery sweep: resume every job stuck in a non-terminal state past its lease.
+
+Idempotent; runs every minute from a django-q2 schedule (catch_up off) and is safe to run on
+several machines at once: rows are claimed with conditional updates (and skip_locked where the
+database has it).
+
+A job stuck in `submitting` is the delicate case: its worker died between marking it and
+storing the task id, so the POST may or may not have reached the provider. It is reconciled
+against the provider's task list: exactly one unclaimed task of that model created in the
+job's window is adopted; none at all (and the window closed) means the POST never created a
+task, so sending again is safe; anything else is left `unknown_outcome` for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline.models import Job, JobStatus
+from studio.wan import errors
+from studio.wan.client import WanClient
+
+log = logging.getLogger(__name__)
+S = JobStatus
+
+
+def sweep(*, client: WanClient | None = None) -> dict[str, int]:
+    rung = dispatch.ring_due()
+    reconciled = reconcile_stuck_submissions(client=client)
+    return {"rung": rung, **reconciled}
+
+
+def _stuck_submissions() -> list[Job]:
+    now = timezone.now()
+    qs = Job.objects.filter(status=S.SUBMITTING, lease_until__lt=now, task_id__isnull=True)
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            return list(qs.select_for_update(skip_locked=True)[:50])
+    return list(qs[:50])
+
+
+def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str, int]:
+    counts = {"adopted": 0, "resent": 0, "unknown": 0}
+    stuck = _stuck_submissions()
+    if not stuck:
+        return counts
+    owns = client is None
+    client = client or provider.make_client()
+    try:
+        for job in stuck:
+            counts[reconcile(job, client)] += 1
+    finally:
+        if owns:
+            client.close()
+    return counts
+
+
+def reconcile(job: Job, client: WanClient) -> str:
+    """Decide what a submission interrupted mid-flight became. Returns adopted/resent/unknown."""
+    start = job.submitting_at - timedelta(seconds=5)
+    end = job.submitting_at + timedelta(seconds=settings.WAN_LEASE_SECONDS)
+    try:
+        listed = client.list_tasks(start=start, end=end, model=job.model)
+    except errors.WanError as exc:
+        log.warning("job %s: provider task list unavailable (%s)", job.pk, type(exc).__name__)
+        transitions.move(
+            job.pk,
+            S.SUBMITTING,
+            S.UNKNOWN_OUTCOME,
+            error_code="OutcomeUnknown",
+            error_message="The worker stopped while sending this job and the provider's task list "
+            "could not be read, so it was not sent again (to avoid paying twice).",
+        )
+        return "unknown"
+    claimed = set(Job.objects.filter(task_id__in=[t.task_id for t in listed]).values_list("task_id", flat=True))
+    candidates = [t for t in listed if t.task_id not in claimed]
+    rivals = Job.objects.filter(
+        model=job.model,
+        api_key_id=job.api_key_id,
+        status__in=[S.SUBMITTING, S.UNKNOWN_OUTCOME],
+        task_id__isnull=True,
+        submitting_at__range=(start, end),
+    ).count()
+    if len(candidates) == 1 and rivals == 1:
+        task = candidates[0]
+        if transitions.move(
+            job.pk,
+            S.SUBMITTING,
+            S.SUBMITTED,
+            task_id=task.task_id,
+            provider_status=task.task_status,
+            next_attempt_at=timezone.now(),
+            error_message="",
+        ):
+            log.info("job %s: adopted provider task %s after an interrupted submit", job.pk, task.task_id)
+        return "adopted"
+    if not candidates and timezone.now() > end:
+        transitions.move(
+            job.pk,
+            S.SUBMITTING,
+            S.QUEUED,
+            next_attempt_at=timezone.now(),
+            error_message="The previous attempt never reached the provider; sending again.",
+        )
+        return "resent"
+    transitions.move(
+        job.pk,
+        S.SUBMITTING,
+        S.UNKNOWN_OUTCOME,
+        error_code="OutcomeUnknown",
+        error_message=f"The worker stopped while sending this job; {len(candidates)} possible provider "
+        "tasks match it, so it was not sent again. A person should check.",
+    )
+    return "unknown"

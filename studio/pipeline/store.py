@@ -1,0 +1,146 @@
+"""Storing a succeeded task's images permanently, each exactly once.
+
+A download task holds the job's lease while it works; every image that lands becomes an
+OutputImage row whose (job, index) is unique, so a second worker finishing the same image
+loses the race at the database and removes its copy. Transient failures are retried with
+backoff until the result URL expires; only then is an image given up.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from PIL import Image
+
+from studio.pipeline import transitions
+from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
+from studio.pipeline.models import Job, JobStatus, OutputImage
+from studio.pipeline.submit import backoff
+from studio.wan.capabilities import parse_size
+
+log = logging.getLogger(__name__)
+S = JobStatus
+
+
+def take_lease(job_id: int) -> bool:
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return (
+        Job.objects.filter(free, pk=job_id, status=S.DOWNLOADING).update(
+            lease_until=now + timedelta(seconds=settings.WAN_LEASE_SECONDS),
+            download_attempts=F("download_attempts") + 1,
+        )
+        == 1
+    )
+
+
+def job_download(*, job_id: int) -> str:
+    """Download every image of a job not yet stored; finish the job when nothing is left."""
+    if not take_lease(job_id):
+        return "busy"
+    job = Job.objects.get(pk=job_id)
+    stored = set(job.outputs.values_list("index", flat=True))
+    expected = parse_size(job.usage_size) if job.usage_size else None
+    lost: list[str] = []
+    with new_download_client() as client:
+        for index, url in enumerate(job.result_urls):
+            if index in stored:
+                continue
+            try:
+                got = download_image(
+                    client,
+                    url,
+                    allowed_hosts=settings.WAN_RESULT_HOSTS,
+                    max_bytes=settings.WAN_RESULT_MAX_BYTES,
+                    expected_size=expected,
+                )
+            except DownloadError as exc:
+                if exc.permanent:
+                    lost.append(f"image {index + 1}: {exc.message}")
+                    continue
+                _retry_later(job, exc)
+                return "retry"
+            with got.file:
+                _store(job, index, url, got)
+    return _finish(job, lost)
+
+
+def _store(job: Job, index: int, url: str, got: Downloaded) -> None:
+    output = OutputImage(
+        job=job,
+        index=index,
+        width=got.width,
+        height=got.height,
+        byte_size=got.byte_size,
+        sha256=got.sha256,
+        source_url=url,
+    )
+    output.file.save(f"{index}.png", File(got.file), save=False)
+    got.file.seek(0)
+    output.thumbnail.save(f"{index}.webp", ContentFile(make_thumbnail(got.file)), save=False)
+    try:
+        with transaction.atomic():
+            output.save()
+    except IntegrityError:
+        # Another worker stored this image first; keep theirs, drop ours.
+        output.file.delete(save=False)
+        output.thumbnail.delete(save=False)
+
+
+def make_thumbnail(file) -> bytes:
+    side = settings.WAN_THUMBNAIL_SIDE
+    with Image.open(file) as image:
+        image.thumbnail((side, side))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "WEBP", quality=80, method=4)
+    return buffer.getvalue()
+
+
+def _retry_later(job: Job, exc: DownloadError) -> None:
+    log.info("job %s: download will be retried: %s", job.pk, exc.message)
+    transitions.update_if(
+        job.pk,
+        S.DOWNLOADING,
+        lease_until=None,
+        next_attempt_at=timezone.now() + backoff(job.download_attempts + 1, base=1.0, cap=60.0),
+        error_message=f"Download will be retried: {exc.message}",
+    )
+
+
+def _finish(job: Job, lost: list[str]) -> str:
+    count = job.outputs.count()
+    reported = job.usage_image_count
+    notes = list(lost)
+    if reported is not None and reported > len(job.result_urls):
+        notes.append(f"the provider reported {reported} images but returned {len(job.result_urls)} URLs")
+    if count == 0 and job.result_urls:
+        expired = all("expired" in note or "HTTP 403" in note for note in lost)
+        transitions.move(
+            job.pk,
+            S.DOWNLOADING,
+            S.EXPIRED if expired else S.FAILED,
+            images_stored=0,
+            error_code="ResultExpired" if expired else "DownloadFailed",
+            error_message="No image could be saved: " + "; ".join(notes),
+        )
+        return "expired" if expired else "failed"
+    requested = job.requested_n
+    if not job.sequential and requested is not None and count < requested:
+        notes.insert(0, f"{count} of {requested} images were generated")
+    transitions.move(
+        job.pk,
+        S.DOWNLOADING,
+        S.SUCCEEDED,
+        images_stored=count,
+        error_code="Partial" if notes else "",
+        error_message="; ".join(notes),
+    )
+    return "succeeded"

@@ -1,0 +1,44 @@
+"""django-q2 tasks: thin doorbells. Each takes a job id (or nothing) and calls one service."""
+
+from __future__ import annotations
+
+from django_q.tasks import async_task
+
+from studio.pipeline import follow, provider, recovery, store, submit
+
+
+def submit_job(job_id: int) -> str:
+    outcome = submit.job_submit(job_id=job_id)
+    if outcome == "submitted":
+        ensure_follower()
+    return outcome
+
+
+def download_job(job_id: int) -> str:
+    return store.job_download(job_id=job_id)
+
+
+def follow_provider() -> dict:
+    report = follow.follow_jobs()
+    if report.ran and follow_has_more():
+        # Hand over to a fresh run so one worker never holds a task past the queue's timeout.
+        async_task("studio.pipeline.tasks.follow_provider", group="follow")
+    return {"ran": report.ran, "queries": report.queries, "finished": report.finished}
+
+
+def follow_has_more() -> bool:
+    return follow._has_work(provider.api_key_id())
+
+
+def ensure_follower() -> None:
+    """Start a poller unless one holds the lease (a spare one exits at once)."""
+    if not follow.follower_alive(provider.api_key_id()):
+        async_task("studio.pipeline.tasks.follow_provider", group="follow")
+
+
+def sweep() -> dict:
+    """The periodic recovery sweep (a django-q2 schedule, every minute, catch_up off)."""
+    result = recovery.sweep()
+    if follow_has_more():
+        ensure_follower()
+    return result

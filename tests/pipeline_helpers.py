@@ -1,0 +1,29 @@
+"""Helpers for pipeline tests: jobs made through the real service, with real images."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from studio.pipeline.jobs import ReferenceImage, job_create
+from studio.wan.request import GenerationRequest, PaletteColor
+
+
+def png_reference(width: int = 480, height: int = 320, colour: str = "#2a6f97", boxes=()) -> ReferenceImage:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return ReferenceImage(content=out.getvalue(), mime="image/png", width=width, height=height, boxes=tuple(boxes))
+
+
+def make_job(owner, prompt: str = "A lighthouse at dawn", *, references=(), model: str = "wan2.7-image", **params):
+    params.setdefault("size", "1K")
+    params.setdefault("n", 1)
+    palette = params.pop("color_palette", ())
+    request = GenerationRequest(
+        model=model,
+        prompt=prompt,
+        color_palette=tuple(PaletteColor(hex=h, hundredths=r) for h, r in palette),
+        **params,
+    )
+    return job_create(owner=owner, request=request, references=references)

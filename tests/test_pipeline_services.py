@@ -1,0 +1,222 @@
+"""The pipeline's services against the emulator over HTTP, one step at a time.
+
+The emulator's clock is moved by hand, so each step of a job's life is observed exactly:
+submit, poll, download, with the database holding the truth between steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+
+from studio.pipeline import follow, provider, submit
+from studio.pipeline.jobs import CannotCancel, job_cancel, request_for_job
+from studio.pipeline.models import Job, JobStatus, ProviderAccount
+from studio.pipeline.store import job_download
+from studio.wan.client import WanClient
+from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
+from tests.pipeline_helpers import make_job, png_reference
+
+S = JobStatus
+
+
+@pytest.fixture
+def wired(settings, emulator, media):  # noqa: F811
+    settings.DASHSCOPE_BASE_URL = emulator.url
+    settings.WAN_EMULATOR = True
+    return emulator
+
+
+@pytest.fixture
+def client(wired):
+    with WanClient(api_key=provider.api_key(), base_url=wired.url, sleep=lambda s: None) as c:
+        yield c
+
+
+def new_job(owner, django_capture_on_commit_callbacks, **kwargs) -> Job:
+    # The doorbell is not rung here: each test drives the steps itself.
+    with django_capture_on_commit_callbacks(execute=False):
+        return make_job(owner, **kwargs)
+
+
+def poll(job: Job, client: WanClient) -> Job:
+    job.refresh_from_db()
+    follow.apply_task_result(job.pk, job.status, client.get_task(job.task_id))
+    job.refresh_from_db()
+    return job
+
+
+def run_to_success(job: Job, client: WanClient, emulator) -> Job:  # noqa: F811
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    emulator.clock.advance(60)
+    job = poll(job, client)
+    assert job.status == S.DOWNLOADING
+    assert job_download(job_id=job.pk) == "succeeded"
+    job.refresh_from_db()
+    return job
+
+
+def test_a_text_to_image_job_is_submitted_polled_and_stored(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, n=2)
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    job.refresh_from_db()
+    assert job.status == S.SUBMITTED and job.task_id and job.submitting_at and job.submitted_at
+    assert poll(job, client).status == S.SUBMITTED
+    wired.clock.advance(2.5)
+    assert poll(job, client).status == S.RUNNING
+    wired.clock.advance(60)
+    job = poll(job, client)
+    assert job.status == S.DOWNLOADING and len(job.result_urls) == 2
+    assert job_download(job_id=job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert job.status == S.SUCCEEDED and job.usage_image_count == 2 and job.images_stored == 2
+    assert job.usage_size == "1024*1024"
+    for output in job.outputs.all():
+        data = output.file.read()
+        assert hashlib.sha256(data).hexdigest() == output.sha256 and len(data) == output.byte_size
+        assert Image.open(io.BytesIO(data)).size == (1024, 1024) == (output.width, output.height)
+        assert Image.open(output.thumbnail).format == "WEBP"
+
+
+def test_a_job_with_a_task_id_is_never_submitted_again(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    submit.job_submit(job_id=job.pk, client=client)
+    assert submit.job_submit(job_id=job.pk, client=client) == "not-queued"
+    assert wired.stats()["tasks_created"] == 1
+
+
+def test_an_edit_sends_its_references_boxes_and_palette_in_order(alice, wired, client, django_capture_on_commit_callbacks):
+    refs = [png_reference(480, 320, "#225588"), png_reference(320, 480, "#aa5522", boxes=[(10, 20, 200, 300)])]
+    palette = [("#C2D1E6", 5000), ("#636574", 3000), ("#CBD4E4", 2000)]
+    job = new_job(alice, django_capture_on_commit_callbacks, references=refs, color_palette=palette)
+    body = request_for_job(job)
+    assert [i.size for i in body.images] == [(480, 320), (320, 480)]
+    assert body.boxes == ((), ((10, 20, 200, 300),))
+    assert [c.ratio for c in body.color_palette] == ["50.00%", "30.00%", "20.00%"]
+    job = run_to_success(job, client, wired)
+    out = job.outputs.get()
+    # The output follows the aspect of the last reference (portrait).
+    assert out.height > out.width
+
+
+def test_a_sequential_set_keeps_every_frame(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, n=3, enable_sequential=True)
+    job = run_to_success(job, client, wired)
+    assert job.images_stored == job.usage_image_count == 3
+    assert list(job.outputs.values_list("index", flat=True)) == [0, 1, 2]
+    assert not job.partial
+
+
+def test_moderation_failure_fails_the_job_with_the_providers_reason(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:moderation] a cat")
+    assert submit.job_submit(job_id=job.pk, client=client) == "failed"
+    job.refresh_from_db()
+    assert job.status == S.FAILED and job.error_code == "DataInspectionFailed" and job.error_message
+
+
+def test_a_failed_task_ends_failed_with_its_code(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:task_failed] a cat")
+    submit.job_submit(job_id=job.pk, client=client)
+    wired.clock.advance(60)
+    job = poll(job, client)
+    assert job.status == S.FAILED and job.error_code.startswith("InternalError")
+
+
+def test_server_errors_on_submit_are_retried_then_fail_without_creating_tasks(alice, wired, client, settings, django_capture_on_commit_callbacks):
+    settings.WAN_SUBMIT_MAX_ATTEMPTS = 2
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:http500] a cat")
+    assert submit.job_submit(job_id=job.pk, client=client) == "retry"
+    job.refresh_from_db()
+    assert job.status == S.QUEUED and "Waiting to retry" in job.error_message
+    assert submit.job_submit(job_id=job.pk, client=client) == "failed"
+    job.refresh_from_db()
+    assert job.status == S.FAILED and job.error_code == "InternalError" and job.submit_attempts == 2
+    assert wired.stats()["tasks_created"] == 0
+
+
+def test_a_lost_answer_is_not_resent_but_marked_for_attention(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:drop] a cat")
+    assert submit.job_submit(job_id=job.pk, client=client) == "unknown-outcome"
+    job.refresh_from_db()
+    assert job.status == S.UNKNOWN_OUTCOME and "not sent again" in job.error_message
+    assert submit.job_submit(job_id=job.pk, client=client) == "not-queued"
+    assert wired.stats()["tasks_created"] == 1
+
+
+def test_partial_success_keeps_what_came_and_says_so(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:partial] cats", n=4)
+    job = run_to_success(job, client, wired)
+    assert job.images_stored == job.usage_image_count == 2
+    assert job.partial and "2 of 4 images" in job.error_message
+
+
+def test_an_expired_result_url_ends_expired(alice, start_emulator, settings, media, django_capture_on_commit_callbacks):  # noqa: F811
+    # Phases of zero seconds keep the emulator's clock on the real one that expiry is judged by.
+    instant = start_emulator(pending_seconds=0, running_seconds=0)
+    settings.DASHSCOPE_BASE_URL = instant.url
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:expired_url] a cat")
+    with WanClient(api_key=provider.api_key(), base_url=instant.url) as client:
+        submit.job_submit(job_id=job.pk, client=client)
+        poll(job, client)
+    assert job_download(job_id=job.pk) == "expired"
+    job.refresh_from_db()
+    assert job.status == S.EXPIRED and job.outputs.count() == 0
+    assert "expired" in job.error_message
+
+
+def test_a_rejected_key_pauses_submissions_instead_of_failing_jobs(alice, wired, settings, django_capture_on_commit_callbacks):
+    settings.DASHSCOPE_API_KEY = "sk-wrong"
+    settings.WAN_EMULATOR = False
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    with WanClient(api_key="sk-wrong", base_url=wired.url, sleep=lambda s: None) as wrong:
+        assert submit.job_submit(job_id=job.pk, client=wrong) == "paused"
+        job.refresh_from_db()
+        assert job.status == S.QUEUED
+        account = ProviderAccount.objects.get(api_key_id=job.api_key_id)
+        assert account.pause_code == "InvalidApiKey" and account.paused_until > job.created_at
+        # While paused, the next attempt waits without calling the provider.
+        assert submit.job_submit(job_id=job.pk, client=wrong) == "paused"
+
+
+def test_the_concurrency_limit_makes_jobs_wait_their_turn(alice, wired, client, settings, django_capture_on_commit_callbacks):
+    settings.WAN_MAX_CONCURRENT_TASKS = 1
+    settings.WAN_SUBMITS_PER_SECOND = 100
+    first = new_job(alice, django_capture_on_commit_callbacks)
+    second = new_job(alice, django_capture_on_commit_callbacks)
+    assert submit.job_submit(job_id=first.pk, client=client) == "submitted"
+    assert submit.job_submit(job_id=second.pk, client=client) == "throttled"
+    second.refresh_from_db()
+    assert second.status == S.QUEUED and second.next_attempt_at is not None
+    wired.clock.advance(60)
+    poll(first, client)
+    assert submit.job_submit(job_id=second.pk, client=client) == "submitted"
+
+
+def test_a_queued_job_is_canceled_locally(alice, wired, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    job = job_cancel(job=job)
+    assert job.status == S.CANCELED and wired.stats()["tasks_created"] == 0
+
+
+def test_a_pending_task_is_canceled_at_the_provider(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    submit.job_submit(job_id=job.pk, client=client)
+    job.refresh_from_db()
+    job = job_cancel(job=job)
+    assert job.status == S.CANCELED
+    assert wired.task(job.task_id)["output"]["task_status"] == "CANCELED"
+
+
+def test_a_running_task_cannot_be_canceled(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    submit.job_submit(job_id=job.pk, client=client)
+    wired.clock.advance(2.5)
+    job = poll(job, client)
+    assert job.status == S.RUNNING
+    with pytest.raises(CannotCancel, match="running task cannot be canceled"):
+        job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.status == S.RUNNING
