@@ -11,9 +11,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,8 +23,11 @@ import httpx
 import pytest
 
 from studio.wan.capabilities import parse_size
+from studio.wan.emulator.config import config_from_command_line
+from studio.wan.responses import parse_task_list
 from tests.emulator_fixtures import (
     ASYNC_HEADERS,
+    API_KEY,
     ASYNC_PATH,
     SYNC_PATH,
     Emulator,
@@ -120,6 +125,7 @@ def test_submit_without_async_header_is_refused_like_the_service(emulator: Emula
         ("POST", ASYNC_PATH),
         ("GET", "/tasks/some-task"),
         ("POST", "/tasks/some-task/cancel"),
+        ("GET", "/tasks"),
     ],
 )
 def test_every_endpoint_needs_an_api_key(emulator: Emulator, method: str, path: str) -> None:
@@ -379,6 +385,214 @@ def test_too_many_tasks_in_progress_are_throttled(start_emulator: Callable[..., 
     assert refused.json()["code"] == "Throttling"
     emulator.clock.advance(5.0)
     assert emulator.submit(body()).status_code == 200
+
+
+# --- task list (DashScope's task-management API; not in the seeds) ----------------------------
+
+
+def list_tasks(emulator: Emulator, **params: object) -> dict[str, Any]:
+    response = emulator.http.get("/tasks", params=params)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def utc8(moment: datetime) -> str:
+    return moment.astimezone(UTC8).strftime("%Y%m%d%H%M%S")
+
+
+def test_task_list_shows_the_keys_own_tasks_newest_first(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = start_emulator(api_keys=frozenset({"sk-emulator", "sk-other"}))
+    first = emulator.submit(body("first", model="wan2.7-image")).json()
+    emulator.clock.advance(1.0)
+    second = emulator.submit(body("second", model="wan2.7-image-pro")).json()
+    httpx.post(
+        emulator.url + ASYNC_PATH,
+        json=body("someone else's"),
+        headers={**ASYNC_HEADERS, "Authorization": "Bearer sk-other"},
+    )
+
+    answer = list_tasks(emulator)
+
+    assert_uuid(answer["request_id"])
+    assert [row["task_id"] for row in answer["data"]] == [
+        second["output"]["task_id"],
+        first["output"]["task_id"],
+    ]
+    paging = (answer["total"], answer["total_page"], answer["page_no"], answer["page_size"])
+    assert paging == (2, 1, 1, 10)
+    newest = answer["data"][0]
+    assert newest == {
+        "task_id": second["output"]["task_id"],
+        "status": "PENDING",
+        "model_name": "wan2.7-image-pro",
+        "gmt_create": int(emulator.clock.now * 1000),
+        "start_time": None,
+        "end_time": None,
+        "request_id": second["request_id"],
+        "region": "emulator",
+        "user_api_unique_key": "apikey:v1:aigc:image-generation:generation:wan2.7-image-pro",
+    }
+
+
+def test_task_list_rows_gain_start_and_end_times_as_the_task_runs(emulator: Emulator) -> None:
+    submitted_at = emulator.clock.now
+    emulator.submit_ok(body())
+
+    emulator.clock.advance(5.0)
+    row = list_tasks(emulator)["data"][0]
+
+    assert row["status"] == "SUCCEEDED"
+    assert row["start_time"] == int((submitted_at + 2.0) * 1000)
+    assert row["end_time"] == int((submitted_at + 5.0) * 1000)
+
+
+def test_task_list_filters_by_a_utc8_time_window_and_model(emulator: Emulator) -> None:
+    t0 = datetime(2026, 3, 31, 11, 0, 0, tzinfo=timezone.utc)
+    emulator.clock.now = t0.timestamp()
+    emulator.submit_ok(body("too early"))
+    emulator.clock.advance(60.0)
+    inside = emulator.submit_ok(body("inside", model="wan2.7-image-pro"))
+    emulator.clock.advance(60.0)
+    # A dropped submission: its id never came back, the list is where it is found again.
+    with pytest.raises(httpx.RemoteProtocolError):
+        emulator.submit(body("dropped at the window's last second [fault:drop]"))
+    emulator.clock.advance(1.0)
+    emulator.submit_ok(body("too late"))
+    window = {
+        "start_time": utc8(t0 + timedelta(seconds=30)),
+        "end_time": utc8(t0 + timedelta(seconds=120)),
+    }
+    assert window["start_time"] == "20260331190030"
+
+    in_window = list_tasks(emulator, **window)["data"]
+    pro_only = list_tasks(emulator, **window, model_name="wan2.7-image-pro")["data"]
+
+    assert [row["model_name"] for row in in_window] == ["wan2.7-image", "wan2.7-image-pro"]
+    assert in_window[1]["task_id"] == inside
+    assert [row["task_id"] for row in pro_only] == [inside]
+
+
+def test_task_list_filters_by_status(emulator: Emulator) -> None:
+    done = emulator.submit_ok(body())
+    emulator.clock.advance(5.0)
+    emulator.submit_ok(body())
+
+    rows = list_tasks(emulator, status="SUCCEEDED")["data"]
+
+    assert [row["task_id"] for row in rows] == [done]
+
+
+def test_task_list_pages_through_every_task_once(emulator: Emulator) -> None:
+    created = []
+    for _ in range(5):
+        created.append(emulator.submit_ok(body()))
+        emulator.clock.advance(1.0)
+
+    pages = [list_tasks(emulator, page_no=page, page_size=2) for page in (1, 2, 3, 4)]
+
+    assert [len(page["data"]) for page in pages] == [2, 2, 1, 0]
+    assert {(page["total"], page["total_page"]) for page in pages} == {(5, 3)}
+    assert [row["task_id"] for page in pages for row in page["data"]] == created[::-1]
+
+
+def test_task_list_leaves_out_tasks_older_than_the_task_ttl(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = start_emulator(task_ttl_seconds=60.0)
+    emulator.submit_ok(body())
+    emulator.clock.advance(61.0)
+
+    assert list_tasks(emulator)["total"] == 0
+
+
+def test_task_list_answer_is_what_the_studio_parses(emulator: Emulator) -> None:
+    answer = emulator.submit(body(model="wan2.7-image-pro")).json()
+
+    (listed,), pages = parse_task_list(list_tasks(emulator))
+
+    assert pages == 1
+    assert listed.task_id == answer["output"]["task_id"]
+    assert listed.request_id == answer["request_id"]
+    assert listed.model == "wan2.7-image-pro"
+    assert listed.task_status == "PENDING"
+    assert listed.created_at is not None and listed.created_at.timestamp() == emulator.clock.now
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_time": "2026-03-31 19:00:00"},
+        {"end_time": "20261399000000"},
+        {"start_time": "20260331190001", "end_time": "20260331190000"},
+        {"status": "DONE"},
+        {"page_no": "0"},
+        {"page_size": "101"},
+    ],
+)
+def test_task_list_refuses_malformed_parameters(emulator: Emulator, params: dict[str, str]) -> None:
+    response = emulator.http.get("/tasks", params=params)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidParameter"
+    assert next(iter(params)) in response.json()["message"]
+
+
+# --- submit latency: the task exists before its id reaches the caller ----------------------------
+
+
+def first_listed_row(emulator: Emulator) -> dict[str, Any]:
+    """Ask for the task list until it shows a task (the list is the thing being observed)."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        rows = list_tasks(emulator)["data"]
+        if rows:
+            return dict(rows[0])
+    raise AssertionError("no task was listed within 10 s")
+
+
+def test_slow_submit_answers_after_its_task_is_already_listed(emulator: Emulator) -> None:
+    assert emulator.configure(submit_latency_seconds=1.5).status_code == 200
+    answers: list[httpx.Response] = []
+
+    def submit() -> None:
+        headers = {**ASYNC_HEADERS, "Authorization": f"Bearer {API_KEY}"}
+        answers.append(httpx.post(emulator.url + ASYNC_PATH, json=body(), headers=headers, timeout=30))
+
+    submitting = threading.Thread(target=submit)
+    submitting.start()
+    listed = first_listed_row(emulator)
+    answered_before_listing = bool(answers)
+    submitting.join(timeout=30)
+
+    assert not answered_before_listing
+    assert listed["status"] == "PENDING"
+    assert answers[0].status_code == 200
+    assert answers[0].json()["output"]["task_id"] == listed["task_id"]
+    assert answers[0].json()["request_id"] == listed["request_id"]
+
+
+def test_caller_that_gives_up_on_a_slow_submit_still_created_a_counted_task(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = start_emulator(submit_latency_seconds=30.0)
+
+    with pytest.raises(httpx.ReadTimeout):
+        emulator.http.post(ASYNC_PATH, json=body("given up"), headers=ASYNC_HEADERS, timeout=0.3)
+
+    stats = emulator.stats()
+    assert stats["tasks_created"] == 1
+    assert stats["by_prompt"] == {"given up": 1}
+    assert list_tasks(emulator)["total"] == 1
+
+
+def test_submit_latency_comes_from_the_environment_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WAN_EMULATOR_SUBMIT_SECONDS", "2.5")
+
+    assert config_from_command_line({}).submit_latency_seconds == 2.5
 
 
 # --- counters and control ---------------------------------------------------------------------

@@ -24,6 +24,9 @@ class EmulatorConfig:
     running_seconds: float = 3.0
     # How long the synchronous endpoint takes to answer.
     sync_latency_seconds: float = 0.0
+    # How long the async submit waits, AFTER creating the task, before answering: the window in
+    # which the provider has a task but the caller has no task id yet (real seconds, slept).
+    submit_latency_seconds: float = 0.0
     # Reference: 002 — task ids can be queried, and result URLs downloaded, for 24 hours.
     task_ttl_seconds: float = RESULT_TTL_SECONDS
     result_ttl_seconds: float = RESULT_TTL_SECONDS
@@ -55,6 +58,7 @@ _SECONDS_FIELDS = frozenset(
         "pending_seconds",
         "running_seconds",
         "sync_latency_seconds",
+        "submit_latency_seconds",
         "task_ttl_seconds",
         "result_ttl_seconds",
         "slow_download_pause_seconds",
@@ -133,7 +137,8 @@ def config_from_command_line(options: Mapping[str, object]) -> EmulatorConfig:
     """The config of `manage.py wan emulator`: its options plus WAN_EMULATOR_* variables.
 
     WAN_EMULATOR_PENDING_SECONDS (1), WAN_EMULATOR_RUNNING_SECONDS (3), WAN_EMULATOR_SYNC_SECONDS
-    (2) — slow enough for a person to see a job go PENDING, RUNNING, done; WAN_EMULATOR_FAULTS
+    (2) — slow enough for a person to see a job go PENDING, RUNNING, done; WAN_EMULATOR_SUBMIT_SECONDS
+    (0) delays the answer to a submit after its task exists; WAN_EMULATOR_FAULTS
     (comma-separated fault names); WAN_EMULATOR_LOG=1 logs every request. ValueError on bad values.
     """
     keys = [str(k) for k in options.get("api_keys") or []]  # type: ignore[attr-defined]
@@ -149,6 +154,7 @@ def config_from_command_line(options: Mapping[str, object]) -> EmulatorConfig:
         pending_seconds=_env_seconds("WAN_EMULATOR_PENDING_SECONDS", 1.0),
         running_seconds=_env_seconds("WAN_EMULATOR_RUNNING_SECONDS", 3.0),
         sync_latency_seconds=_env_seconds("WAN_EMULATOR_SYNC_SECONDS", 2.0),
+        submit_latency_seconds=_env_seconds("WAN_EMULATOR_SUBMIT_SECONDS", 0.0),
         faults=parse_fault_names(faults),
         log_requests=os.environ.get("WAN_EMULATOR_LOG", "").strip() not in ("", "0"),
     )

@@ -34,6 +34,7 @@ _PIXELS_PER_TOKEN = 28 * 28
 
 @dataclass(frozen=True)
 class Accepted:
+    model: str
     prompt: str
     spec: RenderSpec
     faults: frozenset[Fault]
@@ -116,7 +117,9 @@ def _accepted(
         boxes=boxes,
     )
     tokens = len(prompt) + sum(w * h // _PIXELS_PER_TOKEN for _, w, h in images)
-    return Accepted(prompt=prompt, spec=spec, faults=faults, input_tokens=max(1, tokens))
+    return Accepted(
+        model=caps.name, prompt=prompt, spec=spec, faults=faults, input_tokens=max(1, tokens)
+    )
 
 
 def _image_bytes(

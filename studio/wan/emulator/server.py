@@ -6,18 +6,20 @@ Base URL: http://HOST:PORT/api/v1 (the same paths as dashscope-intl.aliyuncs.com
   POST /services/aigc/image-generation/generation        submit a task (X-DashScope-Async: enable)
   GET  /tasks/{task_id}                                  task status and result
   POST /tasks/{task_id}/cancel                           cancel a PENDING task
+  GET  /tasks?start_time=&end_time=&model_name=&status=&page_no=&page_size=   the key's tasks
   GET  /results/{token}.png?Expires=&Signature=          result image (signed, expiring, no key)
   GET  /emulator/stats   GET|POST /emulator/config   POST /emulator/reset   (no key needed)
 
 `/results` and `/emulator` are also answered under /api/v1. Requests are checked by intake.py,
-faults come from faults.py, settings from config.py, answers are shaped by protocol.py. No Django.
+faults come from faults.py, settings from config.py, answers are shaped by protocol.py (the task
+list by tasklist.py), HTTP reading and sending is transport.py. No Django.
 
-Reference: ../shared/seeds/002_e63ba47cef0cee16.txt for every endpoint, header and shape.
+Reference: ../shared/seeds/002_e63ba47cef0cee16.txt for every endpoint, header and shape (the
+task list is not in it: see tasklist.py).
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -25,12 +27,11 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from studio.wan.capabilities import MODELS
-from studio.wan.emulator import protocol
+from studio.wan.emulator import protocol, tasklist
 from studio.wan.emulator.config import (
     EmulatorConfig,
     config_from_command_line,
@@ -45,16 +46,13 @@ from studio.wan.emulator.faults import (
     Fault,
     active_faults,
     download_fault,
-    write_result,
 )
 from studio.wan.emulator.intake import Accepted, Refused, accept, prompt_of
 from studio.wan.emulator.render import render_png
 from studio.wan.emulator.state import EmulatorState, Generation
+from studio.wan.emulator.transport import ApiHandler
 
 __all__ = ["EmulatorConfig", "EmulatorServer", "run_from_command_line"]
-
-# The largest body a valid request can have: every image at its byte limit, base64-encoded.
-_MAX_BODY_BYTES = max(c.images.count.hi * c.images.max_bytes for c in MODELS.values()) * 4 // 3 + 2**20
 
 
 class EmulatorServer:
@@ -127,27 +125,8 @@ class _Drop(Exception):
     """Close the connection without answering (the `drop` fault)."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "WanEmulator/1.0"
-    # Idle keep-alive connections are closed after this many seconds.
-    timeout = 60
-    server: _HTTPServer
-    config: EmulatorConfig
-    request_id: str
-    body_read: bool
-
-    @property
-    def emulator(self) -> EmulatorServer:
-        return self.server.emulator
-
-    @property
-    def state(self) -> EmulatorState:
-        return self.emulator.state
-
-    def log_message(self, format: str, *args: object) -> None:
-        if self.emulator.config.log_requests:
-            super().log_message(format, *args)
+class _Handler(ApiHandler):
+    """Routes each request to its endpoint; the HTTP plumbing is ApiHandler's (transport.py)."""
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -186,88 +165,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise Refused(ErrorAnswer(404, "NotFound", f"No such path: {path}"))
         if local in protocol.SYNC_PATHS or local in protocol.ASYNC_PATHS:
             return self._only(method, "POST") or self._generation(is_task=local in protocol.ASYNC_PATHS)
+        if local == tasklist.LIST_PATH:
+            return self._only(method, "GET") or self._task_list(query)
         if match := protocol.TASK_PATH.fullmatch(local):
             if match["cancel"]:
                 return self._only(method, "POST") or self._cancel(match["task_id"])
             return self._only(method, "GET") or self._task(match["task_id"])
         raise Refused(ErrorAnswer(404, "NotFound", f"No such path: {path}"))
-
-    def _only(self, method: str, allowed: str) -> bool:
-        """True (after answering 405) when the method is not the one the path takes."""
-        if method == allowed:
-            return False
-        self._send_error(
-            ErrorAnswer(405, "MethodNotAllowed", f"Use {allowed} on this path."), {"Allow": allowed}
-        )
-        return True
-
-    # --- sending -----------------------------------------------------------------------------
-
-    def _send(
-        self, status: int, data: bytes, content_type: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Request-Id", self.request_id)
-        if self._body_unread():
-            # Answered without reading the body (401, 403, 429...): the connection cannot be
-            # reused, and the caller must know before it sends another request on it.
-            self.send_header("Connection", "close")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body_unread(self) -> bool:
-        if self.body_read:
-            return False
-        return (
-            self.headers.get("Content-Length", "0") not in ("", "0")
-            or "Transfer-Encoding" in self.headers
-        )
-
-    def _send_json(
-        self, status: int, payload: Mapping[str, object], headers: Mapping[str, str] | None = None
-    ) -> None:
-        self._send(
-            status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json", headers
-        )
-
-    def _send_error(self, answer: ErrorAnswer, headers: Mapping[str, str] | None = None) -> None:
-        self.state.count("errors_by_code", answer.code)
-        self._send_json(answer.status, protocol.error_json(answer, self.request_id), headers)
-
-    # --- reading -----------------------------------------------------------------------------
-
-    def _api_key(self) -> str:
-        """The caller's accepted key, or Refused with the service's 401 answer."""
-        # Reference: 002, Headers — "Authorization: Bearer sk-xxxx"; "Error response" example.
-        scheme, _, key = self.headers.get("Authorization", "").strip().partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
-            raise Refused(ErrorAnswer(401, "InvalidApiKey", "No API-key provided."))
-        if key not in self.config.api_keys:
-            raise Refused(ErrorAnswer(401, "InvalidApiKey", "Invalid API-key provided."))
-        return key
-
-    def _read_json(self) -> object:
-        length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > _MAX_BODY_BYTES:
-            raise Refused(
-                ErrorAnswer(400, "InvalidParameter", "A JSON body with a Content-Length is required.")
-            )
-        raw = self.rfile.read(int(length))
-        self.body_read = True
-        # Reference: 002, Headers — "Content-Type: Must be application/json."
-        if self.headers.get_content_type() != "application/json":
-            raise Refused(ErrorAnswer(400, "InvalidParameter", "Content-Type must be application/json."))
-        try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Refused(
-                ErrorAnswer(400, "InvalidParameter", f"The request body is not valid JSON: {exc}")
-            ) from None
 
     # --- generation --------------------------------------------------------------------------
 
@@ -310,8 +214,14 @@ class _Handler(BaseHTTPRequestHandler):
             pending=config.pending_seconds,
             running=config.running_seconds,
             failed=Fault.TASK_FAILED in accepted.faults,
+            model=accepted.model,
+            request_id=self.request_id,
         )
         self._add_links(generation, accepted, ended_at=task.ended_at)
+        if config.submit_latency_seconds:
+            # The task exists (and is counted) but its id has not reached the caller yet; a
+            # caller that gives up or crashes meanwhile can only find it in the task list.
+            time.sleep(config.submit_latency_seconds)
         if Fault.DROP in accepted.faults:
             # The task exists but its id never reaches the caller: the "unknown outcome" case.
             self.state.count("drops")
@@ -382,6 +292,15 @@ class _Handler(BaseHTTPRequestHandler):
             raise Refused(ErrorAnswer(400, "UnsupportedOperation", message))
         self._send_json(200, protocol.canceled_json(task_id, self.request_id))
 
+    def _task_list(self, query: dict[str, list[str]]) -> None:
+        api_key = self._api_key()
+        selection = tasklist.parse_list_query(query)
+        now = self.config.clock()
+        tasks = self.state.tasks_of(api_key, now=now, ttl=self.config.task_ttl_seconds)
+        self._send_json(
+            200, tasklist.task_list_json(tasks, selection, now=now, request_id=self.request_id)
+        )
+
     # --- results -----------------------------------------------------------------------------
 
     def _result(self, token: str, query: dict[str, list[str]]) -> None:
@@ -406,23 +325,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.cache_png(token, data, limit=self.config.render_cache_size)
         self.state.count_download(token)
         self._send_png(data, link.fault)
-
-    def _send_png(self, data: bytes, fault: Fault | None) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(data)))
-        if fault is Fault.TRUNCATED_DOWNLOAD:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        chunks, pause = self.config.slow_download_chunks, self.config.slow_download_pause_seconds
-        if not write_result(self.wfile, data, fault, chunks=chunks, pause_seconds=pause):
-            self.close_connection = True
-
-    def _send_oss_error(self, status: int, code: str, message: str) -> None:
-        body = protocol.oss_error_xml(
-            code, message, request_id=self.request_id, host=self.headers.get("Host", "")
-        )
-        self._send(status, body, "application/xml")
 
     # --- emulator control (no key: these paths do not exist on the real service) ------------
 

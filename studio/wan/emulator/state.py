@@ -67,6 +67,10 @@ class Task:
     running_seconds: float
     failed: bool
     canceled_at: float | None = None
+    # For the task list: the model asked for and the request_id of the submit's answer.
+    # Defaults keep state files written before these fields loadable.
+    model: str = ""
+    request_id: str = ""
 
     @property
     def scheduled_at(self) -> float:
@@ -96,6 +100,7 @@ class Counters:
     tasks_created: int = 0
     sync_calls: int = 0
     task_queries: int = 0
+    task_list_queries: int = 0
     cancels: int = 0
     cancels_refused: int = 0
     drops: int = 0
@@ -161,9 +166,27 @@ class EmulatorState:
         return links
 
     def add_task(
-        self, generation: Generation, *, now: float, pending: float, running: float, failed: bool
+        self,
+        generation: Generation,
+        *,
+        now: float,
+        pending: float,
+        running: float,
+        failed: bool,
+        model: str = "",
+        request_id: str = "",
     ) -> Task:
-        task = Task(str(uuid.uuid4()), generation.id, generation.api_key, now, pending, running, failed)
+        task = Task(
+            str(uuid.uuid4()),
+            generation.id,
+            generation.api_key,
+            now,
+            pending,
+            running,
+            failed,
+            model=model,
+            request_id=request_id,
+        )
         with self._lock:
             self.tasks[task.task_id] = task
             self.counters.tasks_created += 1
@@ -197,6 +220,17 @@ class EmulatorState:
                 self._save()
                 return None
             return task
+
+    def tasks_of(self, api_key: str, *, now: float, ttl: float) -> list[Task]:
+        """The key's tasks still within the task TTL, newest first (ties: created later first)."""
+        with self._lock:
+            self.counters.task_list_queries += 1
+            own = [
+                (task.submitted_at, order, task)
+                for order, task in enumerate(self.tasks.values())
+                if task.api_key == api_key and now - task.submitted_at <= ttl
+            ]
+        return [task for _, _, task in sorted(own, key=lambda row: row[:2], reverse=True)]
 
     def cancel(self, task: Task, *, now: float) -> bool:
         """Cancel if still PENDING (reference: 000 — only PENDING tasks can be canceled)."""
