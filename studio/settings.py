@@ -7,6 +7,7 @@ committed: without SECRET_KEY a development key is generated into var/ (DEBUG on
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 
@@ -105,8 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    # A file, not memory, so the queue clusters that end-to-end tests start can share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+    # A file, not memory, so the queue clusters that end-to-end tests start can share it; one
+    # per test run, so two runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -27,3 +29,14 @@ def media(settings, tmp_path):
     """A private media directory for files the test stores."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+def pytest_sessionstart(session) -> None:
+    # The test database is a file shared with the queue clusters some tests start. A run that
+    # was killed can leave its WAL beside a fresh file, which SQLite reports as a disk I/O error.
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if test_name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{test_name}{suffix}").unlink(missing_ok=True)

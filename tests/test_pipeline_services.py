@@ -10,6 +10,7 @@ import hashlib
 import io
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from studio.pipeline import follow, provider, submit
@@ -179,6 +180,11 @@ def test_a_rejected_key_pauses_submissions_instead_of_failing_jobs(alice, wired,
         assert account.pause_code == "InvalidApiKey" and account.paused_until > job.created_at
         # While paused, the next attempt waits without calling the provider.
         assert submit.job_submit(job_id=job.pk, client=wrong) == "paused"
+    browser = Client()
+    browser.force_login(alice)
+    banner = browser.get("/").content.decode()
+    assert "Generation is paused: the provider refused the API key" in banner
+    assert "Queued jobs are kept" in banner
 
 
 def test_the_concurrency_limit_makes_jobs_wait_their_turn(alice, wired, client, settings, django_capture_on_commit_callbacks):
@@ -220,3 +226,101 @@ def test_a_running_task_cannot_be_canceled(alice, wired, client, django_capture_
         job_cancel(job=job)
     job.refresh_from_db()
     assert job.status == S.RUNNING
+
+
+def test_the_recovery_sweep_keeps_exactly_one_schedule_of_itself(db):
+    from django_q.models import Schedule
+
+    from studio.pipeline.schedule import SWEEP, ensure_sweep_schedule
+
+    Schedule.objects.all().delete()
+    ensure_sweep_schedule()
+    Schedule.objects.create(name=SWEEP, func="studio.pipeline.tasks.sweep", schedule_type=Schedule.MINUTES, minutes=1)
+    ensure_sweep_schedule()
+
+    schedules = Schedule.objects.filter(name=SWEEP)
+    assert schedules.count() == 1
+    assert schedules.get().func == "studio.pipeline.tasks.sweep"
+    assert schedules.get().repeats == -1
+
+
+def test_a_lost_answer_is_adopted_from_the_providers_task_list(alice, wired, client, django_capture_on_commit_callbacks):
+    from studio.pipeline.recovery import sweep
+
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:drop] a cat")
+    assert submit.job_submit(job_id=job.pk, client=client) == "unknown-outcome"
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert sweep(client=client)["adopted"] == 1
+    job.refresh_from_db()
+    assert job.status == S.SUBMITTED and job.task_id and job.finished_at is None
+    wired.clock.advance(60)
+    assert poll(job, client).status == S.DOWNLOADING
+    assert job_download(job_id=job.pk) == "succeeded"
+    assert wired.stats()["tasks_created"] == 1
+
+
+def test_a_submit_interrupted_before_reaching_the_provider_is_sent_again(alice, wired, client, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from studio.pipeline.recovery import sweep
+
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="a cat")
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Job.objects.filter(pk=job.pk).update(status=S.SUBMITTING, submitting_at=long_ago, lease_until=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert sweep(client=client)["resent"] == 1
+    job.refresh_from_db()
+    assert job.status == S.QUEUED and "sending again" in job.error_message
+    assert run_to_success(job, client, wired).status == S.SUCCEEDED
+    assert wired.stats()["tasks_created"] == 1
+
+
+def test_two_lost_answers_that_cannot_be_told_apart_are_left_for_a_person(alice, wired, client, django_capture_on_commit_callbacks):
+    from studio.pipeline.recovery import sweep
+
+    jobs = [new_job(alice, django_capture_on_commit_callbacks, prompt=f"[fault:drop] cat {i}") for i in (1, 2)]
+    for job in jobs:
+        assert submit.job_submit(job_id=job.pk, client=client) == "unknown-outcome"
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert sweep(client=client)["unknown"] == 2
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.status == S.UNKNOWN_OUTCOME and "2 of its tasks could be this job's" in job.error_message
+    # Not asked again before the recheck is due.
+    queries = wired.stats()["task_list_queries"]
+    with django_capture_on_commit_callbacks(execute=False):
+        sweep(client=client)
+    assert wired.stats()["task_list_queries"] == queries
+    assert wired.stats()["tasks_created"] == 2
+
+
+def test_a_429_from_the_provider_backs_off_without_creating_a_task(alice, wired, client, settings, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    settings.WAN_SUBMITS_PER_SECOND = 100.0
+    wired.server.update_config({"max_submissions_per_second": 1, "retry_after_seconds": 7})
+    first, second = (new_job(alice, django_capture_on_commit_callbacks, prompt=f"a cat {i}") for i in (1, 2))
+    assert submit.job_submit(job_id=first.pk, client=client) == "submitted"
+    assert submit.job_submit(job_id=second.pk, client=client) == "retry"
+
+    second.refresh_from_db()
+    assert second.status == S.QUEUED and second.error_message.startswith("Waiting to retry")
+    assert (second.next_attempt_at - timezone.now()).total_seconds() > 6, "Retry-After is honoured"
+    assert wired.stats()["tasks_created"] == 1
+
+
+def test_a_truncated_download_is_retried_and_says_why(alice, wired, client, django_capture_on_commit_callbacks):
+    job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:truncated_download] a cat")
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    wired.clock.advance(60)
+    assert poll(job, client).status == S.DOWNLOADING
+
+    assert job_download(job_id=job.pk) == "retry"
+    job.refresh_from_db()
+    assert job.status == S.DOWNLOADING and job.outputs.count() == 0
+    assert job.error_message.startswith("Download will be retried")

@@ -5,5 +5,12 @@ from django.http import HttpRequest
 
 
 def studio(request: HttpRequest) -> dict[str, object]:
-    """What every page shows: whether the studio talks to its offline emulator."""
-    return {"wan_emulator": settings.WAN_EMULATOR}
+    """What every page shows: whether the studio talks to its offline emulator, and whether
+    submissions are paused for the API key (bad key, arrears, quota) so nobody waits blindly."""
+    from studio.pipeline import provider
+    from studio.pipeline.models import ProviderAccount
+
+    paused = None
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        paused = ProviderAccount.paused(provider.api_key_id())
+    return {"wan_emulator": settings.WAN_EMULATOR, "provider_pause": paused}

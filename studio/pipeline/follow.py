@@ -157,7 +157,7 @@ def follow_jobs(
                 did = _one_pass(pool, client, limiter, api_key_id, report)
                 if did:
                     idle_since = time.monotonic()
-                elif not _has_work(api_key_id) and time.monotonic() - idle_since > idle_exit_seconds:
+                elif not has_work(api_key_id) and time.monotonic() - idle_since > idle_exit_seconds:
                     break
                 else:
                     time.sleep(0.05 if did else 0.2)
@@ -168,7 +168,7 @@ def follow_jobs(
     return report
 
 
-def _has_work(api_key_id: str) -> bool:
+def has_work(api_key_id: str) -> bool:
     return Job.objects.filter(
         api_key_id=api_key_id,
         status__in=[S.QUEUED, S.SUBMITTING, S.SUBMITTED, S.RUNNING, S.DOWNLOADING],

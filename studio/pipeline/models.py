@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class JobStatus(models.TextChoices):
@@ -188,3 +189,26 @@ class ProviderAccount(models.Model):
 
     def __str__(self) -> str:
         return f"API key {self.api_key_id}"
+
+    @classmethod
+    def paused(cls, api_key_id: str) -> ProviderAccount | None:
+        """The key's account if its submissions are paused right now."""
+        return cls.objects.filter(api_key_id=api_key_id, paused_until__gt=timezone.now()).first()
+
+    @property
+    def pause_reason(self) -> str:
+        """Why submissions wait, in words an operator can act on."""
+        for marker, reason in PAUSE_REASONS:
+            if marker in self.pause_code:
+                return reason
+        return self.pause_message or self.pause_code
+
+
+# Matched against the provider's error code, most specific first.
+PAUSE_REASONS = (
+    ("InvalidApiKey", "the provider refused the API key (check DASHSCOPE_API_KEY and its region)"),
+    ("Arrearage", "the Alibaba Cloud account is in arrears (top it up in the billing console)"),
+    ("FreeTierOnly", "the account's free quota is used up and it is set to use the free tier only"),
+    ("AllocationQuota", "the account's quota for this model is used up"),
+    ("AccessDenied", "the account may not use this model or region"),
+)

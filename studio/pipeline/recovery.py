@@ -5,10 +5,12 @@ several machines at once: rows are claimed with conditional updates (and skip_lo
 database has it).
 
 A job stuck in `submitting` is the delicate case: its worker died between marking it and
-storing the task id, so the POST may or may not have reached the provider. It is reconciled
-against the provider's task list: exactly one unclaimed task of that model created in the
-job's window is adopted; none at all (and the window closed) means the POST never created a
-task, so sending again is safe; anything else is left `unknown_outcome` for a person.
+storing the task id, so the POST may or may not have reached the provider. So is a job in
+`unknown_outcome`, whose POST was sent but whose answer never came. Both are reconciled against
+the provider's task list: exactly one unclaimed task of that model created in the job's window
+is adopted; none at all (and the window closed) means the POST never created a task, so sending
+again is safe; anything else stays `unknown_outcome` and is looked at again later, until the
+provider's 24-hour task list no longer covers it and a person decides.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.models import Job, JobStatus
 from studio.wan import errors
+from studio.wan.capabilities import RESULT_TTL_SECONDS
 from studio.wan.client import WanClient
 
 log = logging.getLogger(__name__)
@@ -30,14 +34,23 @@ S = JobStatus
 
 
 def sweep(*, client: WanClient | None = None) -> dict[str, int]:
-    rung = dispatch.ring_due()
+    # Reconcile first, so a job found never sent is rung in this same sweep.
     reconciled = reconcile_stuck_submissions(client=client)
+    rung = dispatch.ring_due()
     return {"rung": rung, **reconciled}
+
+
+RECHECK_UNKNOWN = timedelta(minutes=10)
 
 
 def _stuck_submissions() -> list[Job]:
     now = timezone.now()
-    qs = Job.objects.filter(status=S.SUBMITTING, lease_until__lt=now, task_id__isnull=True)
+    stuck = Q(status=S.SUBMITTING, lease_until__lt=now)
+    unanswered = Q(
+        status=S.UNKNOWN_OUTCOME,
+        submitting_at__gt=now - timedelta(seconds=RESULT_TTL_SECONDS),
+    ) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    qs = Job.objects.filter(stuck | unanswered, task_id__isnull=True).order_by("submitting_at")
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             return list(qs.select_for_update(skip_locked=True)[:50])
@@ -68,13 +81,10 @@ def reconcile(job: Job, client: WanClient) -> str:
         listed = client.list_tasks(start=start, end=end, model=job.model)
     except errors.WanError as exc:
         log.warning("job %s: provider task list unavailable (%s)", job.pk, type(exc).__name__)
-        transitions.move(
-            job.pk,
-            S.SUBMITTING,
-            S.UNKNOWN_OUTCOME,
-            error_code="OutcomeUnknown",
-            error_message="The worker stopped while sending this job and the provider's task list "
-            "could not be read, so it was not sent again (to avoid paying twice).",
+        _leave_unknown(
+            job,
+            "The worker stopped while sending this job and the provider's task list could not be "
+            "read, so it was not sent again (to avoid paying twice).",
         )
         return "unknown"
     claimed = set(Job.objects.filter(task_id__in=[t.task_id for t in listed]).values_list("task_id", flat=True))
@@ -90,30 +100,45 @@ def reconcile(job: Job, client: WanClient) -> str:
         task = candidates[0]
         if transitions.move(
             job.pk,
-            S.SUBMITTING,
+            job.status,
             S.SUBMITTED,
             task_id=task.task_id,
             provider_status=task.task_status,
             next_attempt_at=timezone.now(),
+            finished_at=None,
+            error_code="",
             error_message="",
         ):
             log.info("job %s: adopted provider task %s after an interrupted submit", job.pk, task.task_id)
         return "adopted"
     if not candidates and timezone.now() > end:
-        transitions.move(
+        if transitions.move(
             job.pk,
-            S.SUBMITTING,
+            job.status,
             S.QUEUED,
             next_attempt_at=timezone.now(),
+            finished_at=None,
+            error_code="",
             error_message="The previous attempt never reached the provider; sending again.",
-        )
+        ):
+            log.info("job %s: interrupted submit never reached the provider; queued again", job.pk)
         return "resent"
-    transitions.move(
-        job.pk,
-        S.SUBMITTING,
-        S.UNKNOWN_OUTCOME,
-        error_code="OutcomeUnknown",
-        error_message=f"The worker stopped while sending this job; {len(candidates)} possible provider "
-        "tasks match it, so it was not sent again. A person should check.",
+    _leave_unknown(
+        job,
+        f"The request may have reached the provider: {len(candidates)} of its tasks could be this "
+        "job's, so it was not sent again (to avoid paying twice). It is checked again every "
+        f"{RECHECK_UNKNOWN.seconds // 60} minutes; a person can retry or give it up.",
     )
     return "unknown"
+
+
+def _leave_unknown(job: Job, message: str) -> None:
+    fields = {
+        "error_code": "OutcomeUnknown",
+        "error_message": message,
+        "next_attempt_at": timezone.now() + RECHECK_UNKNOWN,
+    }
+    if job.status == S.SUBMITTING:
+        transitions.move(job.pk, S.SUBMITTING, S.UNKNOWN_OUTCOME, **fields)
+    else:
+        transitions.update_if(job.pk, S.UNKNOWN_OUTCOME, **fields)

@@ -112,6 +112,8 @@ def _send(job: Job, body: dict, client: WanClient) -> str:
             S.SUBMITTING,
             S.UNKNOWN_OUTCOME,
             error_code="OutcomeUnknown",
+            # The recovery sweep reconciles it with the provider's task list from now on.
+            next_attempt_at=timezone.now(),
             error_message=(
                 "The request was sent but no readable answer came back, so the provider may have "
                 "created a task. It was not sent again, to avoid paying twice. " + exc.message

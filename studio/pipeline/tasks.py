@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_q.tasks import async_task
 
-from studio.pipeline import follow, provider, recovery, store, submit
+from studio.pipeline import follow, provider, recovery, schedule, store, submit
 
 
 def submit_job(job_id: int) -> str:
@@ -27,7 +27,7 @@ def follow_provider() -> dict:
 
 
 def follow_has_more() -> bool:
-    return follow._has_work(provider.api_key_id())
+    return follow.has_work(provider.api_key_id())
 
 
 def ensure_follower() -> None:
@@ -38,6 +38,7 @@ def ensure_follower() -> None:
 
 def sweep() -> dict:
     """The periodic recovery sweep (a django-q2 schedule, every minute, catch_up off)."""
+    schedule.ensure_sweep_schedule()
     result = recovery.sweep()
     if follow_has_more():
         ensure_follower()
