@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.front",
     "studio.pipeline",
+    "studio.editor",
 ]
 
 MIDDLEWARE = [
@@ -207,3 +208,6 @@ WAN_FOLLOW_RUN_SECONDS = env_float("WAN_FOLLOW_RUN_SECONDS", 50.0, minimum=1.0)
 # Largest result image accepted (a 4096*4096 PNG is well under this).
 WAN_RESULT_MAX_BYTES = env_int("WAN_RESULT_MAX_BYTES", 80 * 1024 * 1024, minimum=1024)
 WAN_THUMBNAIL_SIDE = 512
+# Unit price per generated image, by model and region, over the documented ones in
+# studio/wan/capabilities.py, e.g. WAN_UNIT_PRICES='{"wan2.7-image": {"beijing": "0.2"}}'.
+WAN_UNIT_PRICES = json.loads(env_str("WAN_UNIT_PRICES", "{}") or "{}")

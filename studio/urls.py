@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.accounts.urls")),
+    path("", include("studio.editor.urls")),
     path("", include("studio.front.urls")),
 ]

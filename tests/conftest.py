@@ -5,6 +5,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+# One Playwright for the whole session (browser and page fixtures).
+pytest_plugins = ("tests.browser",)
+
 
 @pytest.fixture
 def alice(db):

@@ -133,9 +133,14 @@ class Job(models.Model):
         return (now - self.created_at).total_seconds()
 
     def unit_price(self) -> Decimal | None:
-        from studio.wan.capabilities import get_model
+        from studio.pipeline.prices import unit_price
 
-        return get_model(self.model).unit_prices.get(self.region)
+        return unit_price(self.model, self.region)
+
+    def explanation(self) -> str:
+        from studio.pipeline.explain import explain
+
+        return explain(self)
 
 
 class JobReference(models.Model):

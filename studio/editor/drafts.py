@@ -1,0 +1,136 @@
+"""Saving what the editor form holds into the draft, and the reference list's operations.
+
+Values are stored as typed; checking happens when the person asks to generate (compose.py), so
+a half-typed number is never thrown away by an autosave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+
+from studio.editor import uploads
+from studio.editor.models import Draft, DraftReference
+from studio.wan.capabilities import MODELS
+
+PARAMETER_FIELDS = ("size_preset", "width", "height", "n", "seed")
+FLAG_FIELDS = ("sequential", "thinking_mode", "watermark")
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+
+
+def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
+    """Store every editor field present in `data` (a POST); absent checkboxes mean off."""
+    if data.get("model") in MODELS:
+        draft.model = data["model"]
+    if "prompt" in data:
+        draft.prompt = data["prompt"]
+    fields = dict(draft.fields)
+    for name in PARAMETER_FIELDS:
+        if name in data:
+            fields[name] = data[name].strip()[:32]
+    if "parameters" in data:  # the parameter fieldset was on the page: checkboxes are meaningful
+        for name in FLAG_FIELDS:
+            fields[name] = data.get(name) == "on"
+    draft.fields = fields
+    if "palette_shown" in data:
+        draft.palette_enabled = data.get("palette_enabled") == "on"
+        draft.palette = palette_from(data)
+    draft.save()
+    _save_boxes(draft, data)
+    return draft
+
+
+def palette_from(data: Mapping[str, str]) -> list[dict[str, str]]:
+    rows = []
+    i = 0
+    while f"palette-{i}-hex" in data:
+        rows.append({"hex": data[f"palette-{i}-hex"].strip()[:16], "percent": data.get(f"palette-{i}-percent", "").strip()[:16]})
+        i += 1
+    return rows
+
+
+def _save_boxes(draft: Draft, data: Mapping[str, str]) -> None:
+    for ref in draft.references.all():
+        prefix = f"ref-{ref.pk}-box-"
+        if not any(key.startswith(prefix) for key in data):
+            continue
+        slots = []
+        slot = 0
+        while f"{prefix}{slot}-x1" in data:
+            slots.append([data.get(f"{prefix}{slot}-{name}", "").strip()[:8] for name in ("x1", "y1", "x2", "y2")])
+            slot += 1
+        if slots != ref.boxes:
+            ref.boxes = slots
+            ref.save(update_fields=["boxes"])
+
+
+def references_add(draft: Draft, files: Sequence) -> tuple[list[DraftReference], list[str]]:
+    """Accept what can be accepted, in the order given; refuse the rest, each with its reason."""
+    added: list[DraftReference] = []
+    refused: list[str] = []
+    caps = MODELS[draft.model]
+    existing = draft.references.count()
+    for upload in files:
+        name = upload.name or "pasted image"
+        try:
+            uploads.check_count(existing + len(added), 1, model=caps.name)
+        except uploads.UploadRefused as exc:
+            refused.append(f"{name}: {exc}")
+            continue
+        try:
+            accepted = uploads.accept_reference(name, upload, model=caps.name)
+        except uploads.UploadRefused as exc:
+            refused.append(str(exc))
+            continue
+        added.append(_store(draft, name, accepted))
+    return added, refused
+
+
+def _store(draft: Draft, name: str, accepted) -> DraftReference:
+    with transaction.atomic():
+        last = draft.references.aggregate(last=Max("position"))["last"]
+        ref = DraftReference(
+            draft=draft,
+            position=0 if last is None else last + 1,
+            mime=accepted.mime,
+            width=accepted.width,
+            height=accepted.height,
+            original_name=name[:255],
+            notes=list(accepted.notes),
+        )
+        ref.file.save(f"ref.{_EXTENSIONS.get(accepted.mime, 'png')}", ContentFile(accepted.content), save=False)
+        ref.save()
+    Draft.objects.filter(pk=draft.pk).update(updated_at=ref.created_at)
+    return ref
+
+
+def reference_remove(draft: Draft, ref_id: int) -> None:
+    ref = draft.references.get(pk=ref_id)
+    ref.file.delete(save=False)
+    ref.delete()
+    _renumber(draft, [r.pk for r in draft.ordered_references()])
+
+
+def reference_move(draft: Draft, ref_id: int, offset: int) -> None:
+    """Move one reference earlier (-1) or later (+1); at either end nothing changes."""
+    order = [r.pk for r in draft.ordered_references()]
+    index = order.index(ref_id)
+    target = max(0, min(len(order) - 1, index + offset))
+    order.insert(target, order.pop(index))
+    _renumber(draft, order)
+
+
+def references_reorder(draft: Draft, ids: Iterable[int]) -> None:
+    """Put references in the given order; ids not given keep their relative order at the end."""
+    current = [r.pk for r in draft.ordered_references()]
+    wanted = [i for i in dict.fromkeys(ids) if i in current]
+    _renumber(draft, wanted + [i for i in current if i not in wanted])
+
+
+def _renumber(draft: Draft, order: list[int]) -> None:
+    with transaction.atomic():
+        for position, pk in enumerate(order):
+            DraftReference.objects.filter(draft=draft, pk=pk).update(position=position)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+from studio.pipeline.models import Job, JobStatus
+
+register = template.Library()
+
+S = JobStatus
+_STEPS = (
+    (S.QUEUED, "Queued"),
+    (S.SUBMITTED, "Submitted"),
+    (S.RUNNING, "Running"),
+    (S.DOWNLOADING, "Downloading"),
+    (S.SUCCEEDED, "Done"),
+)
+# Where each status sits on the happy path.
+_PLACE = {S.QUEUED: 0, S.SUBMITTING: 0, S.SUBMITTED: 1, S.RUNNING: 2, S.DOWNLOADING: 3, S.SUCCEEDED: 4}
+
+
+@register.filter
+def job_steps(job: Job) -> list[tuple[str, str]]:
+    """[(done|current|todo, label)] along queued → submitted → running → downloading → done."""
+    place = _PLACE.get(job.status)
+    if place is None:  # ended off the happy path: mark what was reached
+        reached = [job.created_at, job.submitted_at, job.running_at, job.downloading_at, None]
+        return [("done" if stamp else "todo", label) for stamp, (_, label) in zip(reached, _STEPS, strict=True)]
+    return [
+        ("done" if i < place or job.status == S.SUCCEEDED else "current" if i == place else "todo", label)
+        for i, (_, label) in enumerate(_STEPS)
+    ]
+
+
+@register.simple_tag
+def job_elapsed(job: Job) -> str:
+    end = job.finished_at if job.is_terminal and job.finished_at else timezone.now()
+    seconds = max(0, int((end - job.created_at).total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"

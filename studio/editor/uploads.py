@@ -1,0 +1,273 @@
+"""Reference images a person uploads: refused with a reason that names the limit, or made ready
+for the API (upright, no metadata, no alpha, re-encoded within the byte limit).
+
+Every number comes from the model's `ImageLimits`; the format is decided from the decoded content,
+never from the file name. Pillow's decompression-bomb guard stays on (studio.wan.images sets it).
+
+Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Image limits" (JPEG, PNG without alpha, BMP,
+WEBP; each side 240–8000 px; aspect 1:8–8:1; at most 20 MB) and "Image quantity limits" (0–9).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
+
+from studio.wan.capabilities import ImageLimits, get_model
+from studio.wan.images import PIXEL_BOUND, ImageDecodeError, aspect_within, format_aspect, inspect_image
+
+_MIB = 1024 * 1024
+
+# Tried in turn when a JPEG is needed: 95 keeps re-encoding loss invisible; the lower ones only
+# matter for huge, noisy images that would not otherwise fit the byte limit.
+_JPEG_QUALITIES = (95, 85, 75)
+
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N"})
+_SIXTEEN_BIT_GREY = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+# Modes whose ICC profile still describes the pixels after conversion to RGB or L. A CMYK (or
+# Lab, YCbCr) profile would be wrong on the converted pixels, so it is dropped.
+_PROFILE_SURVIVES = _GREY_MODES | {"RGB", "RGBA", "RGBa", "RGBX", "P", "PA"}
+
+NOTE_FLATTENED = "Transparency was flattened onto white: the API does not accept alpha."
+NOTE_OPAQUE_ALPHA = "The alpha channel (fully opaque) was removed: the API does not accept alpha."
+NOTE_ROTATED = "Turned upright using the photo's EXIF orientation."
+NOTE_METADATA = "Camera and location metadata (EXIF, GPS, XMP) were removed."
+NOTE_FIRST_FRAME = "Only the first frame of the animation was kept."
+
+
+class UploadRefused(ValueError):
+    """An upload the API would not take; the message names the file and the limit."""
+
+
+@dataclass(frozen=True)
+class AcceptedReference:
+    content: bytes
+    mime: str
+    width: int  # upright, as stored
+    height: int
+    flattened_alpha: bool
+    rotated: bool  # EXIF orientation was applied
+    notes: tuple[str, ...] = ()
+
+
+def accept_reference(filename: str, data: bytes | BinaryIO, *, model: str) -> AcceptedReference:
+    """The upload made ready for the API, or UploadRefused saying which limit it breaks."""
+    limits = get_model(model).images
+    name = filename or "The file"
+    raw = _read_within(name, data, limits)
+    image, source_format = _open(name, raw, limits)
+    notes: list[str] = []
+    # Everything happens before the image is closed: `clean` may be the opened image itself.
+    with image:
+        exif = image.getexif()
+        had_metadata = bool(exif) or any(key in image.info for key in ("xmp", "XML:com.adobe.xmp", "comment"))
+        if getattr(image, "n_frames", 1) > 1 and source_format != "JPEG":
+            # A JPEG's extra frames (MPO) are depth maps or previews, not an animation.
+            notes.append(NOTE_FIRST_FRAME)
+        # The API reads the pixels as stored: a photo taken sideways, with an orientation tag,
+        # would otherwise reach the model on its side. Sides are checked on the upright size.
+        rotated = exif.get(ExifTags.Base.Orientation, 1) in range(2, 9)
+        upright = ImageOps.exif_transpose(image) if rotated else image
+        if rotated:
+            notes.append(NOTE_ROTATED)
+        _check_shape(name, upright.size, limits)
+        profile = upright.info.get("icc_profile") if upright.mode in _PROFILE_SURVIVES else None
+        flattened_alpha = upright.has_transparency_data
+        if flattened_alpha:
+            notes.append(NOTE_FLATTENED if _has_see_through_pixels(upright) else NOTE_OPAQUE_ALPHA)
+        clean = flatten(upright, mode="L" if upright.mode in _GREY_MODES else "RGB")
+        if had_metadata:
+            notes.append(NOTE_METADATA)
+        content, output_format, encode_notes = _encode(name, clean, source_format, profile, limits)
+    return AcceptedReference(
+        content=content,
+        mime=limits.formats[output_format],
+        width=clean.width,
+        height=clean.height,
+        flattened_alpha=flattened_alpha,
+        rotated=rotated,
+        notes=tuple(notes + encode_notes),
+    )
+
+
+def check_count(existing: int, adding: int, *, model: str) -> None:
+    """UploadRefused when `adding` more images would pass the model's image count."""
+    caps = get_model(model)
+    if existing < 0 or adding < 0:
+        raise ValueError(f"image counts cannot be negative ({existing}, {adding})")
+    most = caps.images.count.hi
+    last = existing + adding
+    if last <= most:
+        return
+    first = max(existing, most) + 1
+    which = f"Image {first}" if first == last else f"Images {first}–{last}"
+    # Reference: 002, "Image quantity limits".
+    raise UploadRefused(f"{which} refused: {caps.name} takes at most {most} reference images")
+
+
+def flatten(image: Image.Image, *, mode: str) -> Image.Image:
+    """The image in `mode` ("RGB" or "L"), any transparency composited onto white.
+
+    White because the API takes no alpha (reference: 002, "PNG (alpha channel not supported)")
+    and a transparent background most often means "paper" in product shots and logos.
+    """
+    if image.mode in _SIXTEEN_BIT_GREY:
+        # Pillow clips 16-bit grey to 8 bits when converting, which turns most pixels white.
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if not image.has_transparency_data:
+        return image.convert(mode) if image.mode != mode else image
+    with_alpha = image.convert("LA" if mode == "L" else "RGBA")
+    out = Image.new(mode, image.size, "white")
+    out.paste(with_alpha.convert(mode), mask=with_alpha.getchannel("A"))
+    return out
+
+
+def _read_within(name: str, data: bytes | BinaryIO, limits: ImageLimits) -> bytes:
+    """The upload's bytes, refusing an over-size file before reading (or decoding) it all."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        size: int | None = len(raw)
+    else:
+        if data.seekable():
+            # Django may already have read an upload to check it; start from the beginning.
+            data.seek(0, io.SEEK_END)
+            size = data.tell()
+            data.seek(0)
+            if size > limits.max_bytes:
+                raise UploadRefused(f"{name}: {_too_big(size, limits.max_bytes)}")
+        raw = data.read(limits.max_bytes + 1)
+        size = len(raw) if len(raw) <= limits.max_bytes else None
+    if size is None or size > limits.max_bytes:
+        raise UploadRefused(f"{name}: {_too_big(size, limits.max_bytes)}")
+    if not raw:
+        raise UploadRefused(f"{name}: the file is empty")
+    return raw
+
+
+def _megabytes(byte_count: int) -> str:
+    return f"{byte_count / _MIB:g} MB"
+
+
+def _too_big(size: int | None, max_bytes: int) -> str:
+    limit = _megabytes(max_bytes)
+    if size is None:
+        return f"the file is over the {limit} limit"
+    shown = f"{size / _MIB:.1f} MB"
+    if round(size / _MIB, 1) <= max_bytes / _MIB:
+        # Just over the limit, where one decimal would read as within it ("20.0 MB").
+        shown = f"{size:,} bytes"
+    return f"{shown} is over the {limit} limit"
+
+
+def _open(name: str, raw: bytes, limits: ImageLimits) -> tuple[Image.Image, str]:
+    """The decoded image and its format, decided from the content."""
+    try:
+        # Only the decoders of accepted formats ever run on the pixels of an upload.
+        image = Image.open(io.BytesIO(raw), formats=list(limits.formats))
+    except UnidentifiedImageError:
+        raise UploadRefused(_unaccepted(name, raw, limits)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRefused(_bomb(name, None)) from None
+    # Pillow opens JPEGs with a multi-picture index (many phone photos) as MPO; still a JPEG.
+    source_format = "JPEG" if isinstance(image, JpegImagePlugin.JpegImageFile) else image.format or ""
+    width, height = image.size
+    if width * height > PIXEL_BOUND:
+        # Pillow only warns up to twice its bound; the refusal must not depend on warning filters.
+        image.close()
+        raise UploadRefused(_bomb(name, image.size))
+    try:
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image.close()
+        raise UploadRefused(_bomb(name, None)) from None
+    except Exception:  # Pillow's decoders raise many kinds of errors on broken files.
+        image.close()
+        raise UploadRefused(f"{name}: the {source_format} file is damaged and could not be decoded") from None
+    return image, source_format
+
+
+def _unaccepted(name: str, raw: bytes, limits: ImageLimits) -> str:
+    """Why bytes that no accepted decoder opens are refused: another image format, or none."""
+    accepted = _accepted_formats(limits)
+    try:
+        # Identifies GIF, TIFF, AVIF... from the header only, without decoding their pixels.
+        found = inspect_image(raw).format
+    except ImageDecodeError:
+        return f"{name}: not an image ({accepted})"
+    return f"{name}: {found} is not accepted ({accepted})"
+
+
+def _accepted_formats(limits: ImageLimits) -> str:
+    names = list(limits.formats)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _bomb(name: str, size: tuple[int, int] | None) -> str:
+    claimed = f"{size[0]}×{size[1]} px is" if size else "the image claims"
+    return (
+        f"{name}: {claimed} more than the {PIXEL_BOUND:,} pixels an image may have; "
+        "refused without decoding (it could be a decompression bomb)"
+    )
+
+
+def _check_shape(name: str, size: tuple[int, int], limits: ImageLimits) -> None:
+    """Side and aspect limits, on the upright size."""
+    width, height = size
+    side = limits.side
+    if width not in side or height not in side:
+        if min(width, height) >= side.lo:
+            verdict = "too large"
+        elif max(width, height) <= side.hi:
+            verdict = "too small"
+        else:
+            verdict = "outside the allowed size"
+        raise UploadRefused(f"{name}: {width}×{height} px is {verdict} (each side must be {side.describe()} px)")
+    if not aspect_within(width, height, limits.max_aspect):
+        most = limits.max_aspect
+        raise UploadRefused(f"{name}: aspect ratio {format_aspect(width, height)} is outside 1:{most}–{most}:1")
+
+
+def _has_see_through_pixels(image: Image.Image) -> bool:
+    alpha = image.convert("RGBA").getchannel("A")
+    return alpha.getextrema()[0] < 255
+
+
+def _encode(
+    name: str, image: Image.Image, source_format: str, profile: bytes | None, limits: ImageLimits
+) -> tuple[bytes, str, list[str]]:
+    """The image re-encoded from its pixels alone, so no metadata can travel along.
+
+    JPEG stays JPEG; every lossless source (PNG, BMP, WEBP — whose lossy or lossless kind Pillow
+    does not report) becomes PNG so no pixel is lost, unless the PNG would pass the byte limit.
+    """
+    # An ICC profile is kept: it is colour data, not personal data, and without it a wide-gamut
+    # (Display P3) photo would look washed out wherever the profile is honoured.
+    extra = {"icc_profile": profile} if profile else {}
+    # Encoders fall back to image.info (JPEG takes a comment from there, PNG an ICC profile even
+    # when it no longer fits the pixels); only what is passed explicitly may be written.
+    image.info = {}
+    notes: list[str] = []
+    limit = _megabytes(limits.max_bytes)
+    if source_format != "JPEG":
+        content = _save(image, "PNG", **extra)
+        if len(content) <= limits.max_bytes:
+            if source_format != "PNG":
+                notes.append(f"Converted from {source_format} to PNG, which keeps every pixel.")
+            return content, "PNG", notes
+        notes.append(f"Saved as JPEG: as a PNG it would be over the {limit} limit.")
+    for quality in _JPEG_QUALITIES:
+        content = _save(image, "JPEG", quality=quality, **extra)
+        if len(content) <= limits.max_bytes:
+            if quality != _JPEG_QUALITIES[0]:
+                notes.append(f"Saved at JPEG quality {quality} to stay within the {limit} limit.")
+            return content, "JPEG", notes
+    raise UploadRefused(f"{name}: even as a JPEG at quality {_JPEG_QUALITIES[-1]} it is over the {limit} limit")
+
+
+def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()

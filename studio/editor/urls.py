@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from studio.editor import job_views, views
+
+app_name = "editor"
+
+urlpatterns = [
+    path("create/", views.editor, name="editor"),
+    path("create/save", views.save, name="save"),
+    path("create/generate", views.generate, name="generate"),
+    path("create/references", views.references_upload, name="references_upload"),
+    path("create/references/order", views.references_reorder, name="references_reorder"),
+    path("create/references/<int:ref_id>/image", views.reference_image, name="reference_image"),
+    path("create/references/<int:ref_id>/remove", views.reference_remove, name="reference_remove"),
+    path("create/references/<int:ref_id>/move", views.reference_move, name="reference_move"),
+    path("create/palette/<slug:action>", views.palette_action, name="palette"),
+    path("jobs/<int:job_id>/card", job_views.job_card, name="job_card"),
+    path("jobs/<int:job_id>/cancel", job_views.job_cancel_view, name="job_cancel"),
+    path("jobs/<int:job_id>/images/<int:index>.png", job_views.job_image, {"kind": "full"}, name="job_image"),
+    path("jobs/<int:job_id>/images/<int:index>.webp", job_views.job_image, {"kind": "thumb"}, name="job_thumb"),
+]

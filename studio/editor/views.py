@@ -1,0 +1,100 @@
+"""The editor page and its htmx endpoints. Thin: the work is in drafts, compose and palette."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.editor import compose, drafts, palette_actions, presenters
+from studio.editor.models import Draft
+from studio.pipeline.jobs import job_create
+from studio.pipeline.models import Job
+
+RECENT_JOBS = 12
+
+
+@require_GET
+def editor(request: HttpRequest) -> HttpResponse:
+    draft = Draft.current_for(request.user)
+    jobs = Job.objects.filter(owner=request.user).order_by("-created_at")[:RECENT_JOBS]
+    return render(request, "editor/editor.html", {**presenters.editor_context(draft), "jobs": jobs})
+
+
+@require_POST
+def save(request: HttpRequest) -> HttpResponse:
+    draft = Draft.current_for(request.user)
+    before = presenters.layout_key(draft)
+    drafts.draft_save(draft, request.POST)
+    return _render_parts(request, draft, changed=presenters.layout_key(draft) != before)
+
+
+@require_POST
+def references_upload(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    added, refused = drafts.references_add(draft, request.FILES.getlist("references"))
+    status = 422 if refused and not added else 200
+    return _render_parts(request, draft, changed=True, refused=refused, status=status)
+
+
+@require_GET
+def reference_image(request: HttpRequest, ref_id: int) -> FileResponse:
+    ref = get_object_or_404(Draft.current_for(request.user).references, pk=ref_id)
+    return FileResponse(ref.file.open("rb"), content_type=ref.mime)
+
+
+@require_POST
+def reference_remove(request: HttpRequest, ref_id: int) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    get_object_or_404(draft.references, pk=ref_id)
+    drafts.reference_remove(draft, ref_id)
+    return _render_parts(request, draft, changed=True)
+
+
+@require_POST
+def reference_move(request: HttpRequest, ref_id: int) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    get_object_or_404(draft.references, pk=ref_id)
+    drafts.reference_move(draft, ref_id, -1 if request.POST.get("direction") == "earlier" else 1)
+    return _render_parts(request, draft, changed=True)
+
+
+@require_POST
+def references_reorder(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    ids = [int(i) for i in request.POST.get("order", "").split(",") if i.strip().isdigit()]
+    drafts.references_reorder(draft, ids)
+    return _render_parts(request, draft, changed=True)
+
+
+@require_POST
+def palette_action(request: HttpRequest, action: str) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    problem = palette_actions.apply(draft, action, request.POST)
+    context = presenters.editor_context(draft)
+    context["palette_message"] = problem
+    return render(request, "editor/_palette.html", context, status=422 if problem else 200)
+
+
+@require_POST
+def generate(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    composed = compose.compose(draft)
+    if not composed.ok:
+        if not request.htmx:
+            for error in composed.errors:
+                messages.error(request, str(error))
+            return redirect("editor:editor")
+        return render(request, "editor/_generate_result.html", {"errors": composed.errors}, status=422)
+    job = job_create(owner=request.user, request=composed.request, references=composed.references)
+    if not request.htmx:
+        messages.success(request, "Job queued.")
+        return redirect("editor:editor")
+    return render(request, "editor/_generate_result.html", {"job": job, "new_job": True})
+
+
+def _render_parts(request: HttpRequest, draft: Draft, *, changed: bool, refused=(), status: int = 200) -> HttpResponse:
+    """The summary, plus (out of band) every part whose layout depends on what just changed."""
+    context = {**presenters.editor_context(draft), "refused": refused, "oob": True, "changed": changed}
+    return render(request, "editor/_parts.html", context, status=status)
