@@ -9,10 +9,19 @@ from django.contrib.auth import get_user_model
 pytest_plugins = ("tests.browser",)
 
 
+def _member(username: str, team_name: str, role: str):
+    from studio.accounts.models import Membership, Team
+
+    user = get_user_model().objects.create_user(username, password=f"{username}-password-1")
+    team, _ = Team.objects.get_or_create(name=team_name)
+    Membership.objects.create(user=user, team=team, role=role)
+    return user
+
+
 @pytest.fixture
 def alice(db):
-    """Alice owns work in the studio."""
-    return get_user_model().objects.create_user("alice", password="alice-password-1")
+    """Alice is the admin of the team Lighthouse and owns work in the studio."""
+    return _member("alice", "Lighthouse", "admin")
 
 
 @pytest.fixture
@@ -23,8 +32,25 @@ def alice_client(client, alice):
 
 @pytest.fixture
 def bob(db):
-    """Bob is Alice's teammate."""
-    return get_user_model().objects.create_user("bob", password="bob-password-1")
+    """Bob is Alice's teammate, a member of Lighthouse."""
+    return _member("bob", "Lighthouse", "member")
+
+
+@pytest.fixture
+def rita(db):
+    """Rita reviews for Lighthouse."""
+    return _member("rita", "Lighthouse", "reviewer")
+
+
+@pytest.fixture
+def mallory(db):
+    """Mallory is in another team, Harbour: she must never see Lighthouse's work."""
+    return _member("mallory", "Harbour", "admin")
+
+
+@pytest.fixture
+def lighthouse(alice):
+    return alice.teams.get(name="Lighthouse")
 
 
 @pytest.fixture

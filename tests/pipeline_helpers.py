@@ -26,4 +26,4 @@ def make_job(owner, prompt: str = "A lighthouse at dawn", *, references=(), mode
         color_palette=tuple(PaletteColor(hex=h, hundredths=r) for h, r in palette),
         **params,
     )
-    return job_create(owner=owner, request=request, references=references)
+    return job_create(owner=owner, request=request, references=references, team=owner.teams.order_by("pk").first())

@@ -259,14 +259,14 @@ def test_a_colour_palette_is_refused_for_image_sets(editor, alice):
     assert "Not available for image sets" in page
 
 
-def test_others_cannot_see_a_draft_image_or_a_job(editor, alice, bob, client, django_capture_on_commit_callbacks):
+def test_another_team_cannot_see_a_draft_image_or_a_job(editor, alice, mallory, client, django_capture_on_commit_callbacks):
     upload(editor, png(400, 300))
     ref = draft_of(alice).references.get()
     with django_capture_on_commit_callbacks(execute=False):
         editor.post("/create/generate", form(draft_of(alice)), **HTMX)
     job = Job.objects.get()
     editor.logout()
-    client.force_login(bob)
+    client.force_login(mallory)
     assert client.get(f"/create/references/{ref.pk}/image").status_code == 404
     assert client.get(f"/jobs/{job.pk}/card").status_code == 404
     assert client.post(f"/jobs/{job.pk}/cancel").status_code == 404

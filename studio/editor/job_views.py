@@ -6,13 +6,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.accounts import teams
 from studio.pipeline.jobs import CannotCancel, job_cancel
 from studio.pipeline.models import Job
 
 
 def _job_of(request: HttpRequest, job_id: int) -> Job:
-    # Teams arrive with the gallery; until then a job is its owner's alone.
-    return get_object_or_404(Job.objects.filter(owner=request.user), pk=job_id)
+    return get_object_or_404(Job.objects.filter(team__in=teams.visible_teams(request.user)), pk=job_id)
 
 
 @require_GET

@@ -7,6 +7,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.accounts import teams
 from studio.editor import compose, drafts, palette_actions, presenters
 from studio.editor.models import Draft
 from studio.pipeline.jobs import job_create
@@ -17,8 +18,11 @@ RECENT_JOBS = 12
 
 @require_GET
 def editor(request: HttpRequest) -> HttpResponse:
+    team = teams.active_team(request)
+    if team is None:
+        return render(request, "accounts/no_team.html")
     draft = Draft.current_for(request.user)
-    jobs = Job.objects.filter(owner=request.user).order_by("-created_at")[:RECENT_JOBS]
+    jobs = Job.objects.filter(owner=request.user, team=team).order_by("-created_at")[:RECENT_JOBS]
     return render(request, "editor/editor.html", {**presenters.editor_context(draft), "jobs": jobs})
 
 
@@ -79,6 +83,7 @@ def palette_action(request: HttpRequest, action: str) -> HttpResponse:
 
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
+    team = teams.require_team(request)
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     composed = compose.compose(draft)
     if not composed.ok:
@@ -87,7 +92,7 @@ def generate(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(error))
             return redirect("editor:editor")
         return render(request, "editor/_generate_result.html", {"errors": composed.errors}, status=422)
-    job = job_create(owner=request.user, request=composed.request, references=composed.references)
+    job = job_create(owner=request.user, team=team, request=composed.request, references=composed.references)
     if not request.htmx:
         messages.success(request, "Job queued.")
         return redirect("editor:editor")

@@ -10,7 +10,11 @@ def studio(request: HttpRequest) -> dict[str, object]:
     from studio.pipeline import provider
     from studio.pipeline.models import ProviderAccount
 
-    paused = None
+    from studio.accounts import teams
+
+    context: dict[str, object] = {"wan_emulator": settings.WAN_EMULATOR, "provider_pause": None}
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        paused = ProviderAccount.paused(provider.api_key_id())
-    return {"wan_emulator": settings.WAN_EMULATOR, "provider_pause": paused}
+        context["provider_pause"] = ProviderAccount.paused(provider.api_key_id())
+        context["my_teams"] = list(teams.visible_teams(request.user))
+        context["active_team"] = teams.active_team(request)
+    return context

@@ -1,0 +1,76 @@
+"""The team page (members, invites, roles) and the team switcher. Thin: see teams.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from studio.accounts import teams
+from studio.accounts.models import Membership, Role
+
+
+def team_page(request: HttpRequest) -> HttpResponse:
+    membership = teams.active_membership(request)
+    if membership is None:
+        return render(request, "accounts/no_team.html", status=404)
+    members = membership.team.memberships.select_related("user").order_by("user__username")
+    return render(
+        request,
+        "accounts/team.html",
+        {"membership": membership, "members": members, "roles": Role.choices, "is_admin": teams.can_administer(membership)},
+    )
+
+
+def _admin_membership(request: HttpRequest) -> Membership | HttpResponse:
+    membership = teams.active_membership(request)
+    if membership is None:
+        return render(request, "accounts/no_team.html", status=404)
+    if not teams.can_administer(membership):
+        return HttpResponseForbidden("Only a team admin can change members.")
+    return membership
+
+
+@require_POST
+def member_invite(request: HttpRequest) -> HttpResponse:
+    admin = _admin_membership(request)
+    if isinstance(admin, HttpResponse):
+        return admin
+    try:
+        added = teams.member_add(team=admin.team, username=request.POST.get("username", ""), role=request.POST.get("role", Role.MEMBER))
+    except teams.MembershipError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{added.user.username} joined {admin.team.name} as {added.get_role_display().lower()}.")
+    return redirect("team")
+
+
+@require_POST
+def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
+    admin = _admin_membership(request)
+    if isinstance(admin, HttpResponse):
+        return admin
+    target = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team=admin.team)
+    try:
+        if request.POST.get("action") == "remove":
+            teams.member_remove(membership=target)
+            messages.success(request, f"{target.user.username} was removed from {admin.team.name}.")
+        else:
+            teams.member_set_role(membership=target, role=request.POST.get("role", ""))
+            messages.success(request, f"{target.user.username} is now {target.get_role_display().lower()}.")
+    except teams.MembershipError as exc:
+        messages.error(request, str(exc))
+    return redirect("team")
+
+
+@require_POST
+def team_switch(request: HttpRequest) -> HttpResponse:
+    team_id = request.POST.get("team", "")
+    team = teams.switch_team(request, int(team_id) if team_id.isdigit() else -1)
+    messages.success(request, f"Now working in {team.name}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)
