@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "studio.front",
     "studio.pipeline",
     "studio.editor",
+    "studio.gallery",
 ]
 
 MIDDLEWARE = [

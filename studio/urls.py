@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.accounts.urls")),
     path("", include("studio.editor.urls")),
+    path("gallery/", include("studio.gallery.urls")),
     path("", include("studio.front.urls")),
 ]

@@ -93,6 +93,13 @@ class Job(models.Model):
     usage = models.JSONField(default=dict, blank=True)
     images_stored = models.PositiveIntegerField(default=0)
 
+    # The trash: a deleted job is hidden from the gallery until an admin restores or purges it.
+    # Stored originals are never removed automatically.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
