@@ -1,0 +1,120 @@
+"""What the dashboard and the CSV export are asked about: a period, and optionally a team, model or user.
+
+Periods are whole days in the studio's time zone (settings.TIME_ZONE): today, this month, last
+month, or a custom range of dates, both ends included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from studio.billing.budgets import month_of
+from studio.wan.capabilities import MODELS
+
+PERIODS = {"today": "Today", "this_month": "This month", "last_month": "Last month", "custom": "Custom range"}
+DEFAULT_PERIOD = "this_month"
+# One bar per day in the chart; a longer range would be unreadable and slow.
+MAX_CUSTOM_DAYS = 366
+
+
+class BadFilter(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: str
+    first_day: date
+    last_day: date
+    team_id: int | None = None
+    model: str | None = None
+    user_id: int | None = None
+
+    @property
+    def start(self) -> datetime:
+        return _midnight(self.first_day)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period (exclusive)."""
+        return _midnight(self.last_day + timedelta(days=1))
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range((self.last_day - self.first_day).days + 1)]
+
+    @property
+    def label(self) -> str:
+        if self.first_day == self.last_day:
+            return self.first_day.strftime("%-d %B %Y")
+        return f"{self.first_day:%-d %B %Y} – {self.last_day:%-d %B %Y}"
+
+    def query(self) -> dict[str, str]:
+        """The same filters as query parameters (for the CSV link and the form)."""
+        params = {"period": self.period}
+        if self.period == "custom":
+            params.update({"from": self.first_day.isoformat(), "to": self.last_day.isoformat()})
+        for name, value in (("team", self.team_id), ("model", self.model), ("user", self.user_id)):
+            if value is not None:
+                params[name] = str(value)
+        return params
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def parse_filters(query: QueryDict, *, now: datetime | None = None) -> Filters:
+    """Filters from a query string; BadFilter names the field and what is wrong with it."""
+    today = timezone.localdate(now or timezone.now())
+    period = query.get("period") or ("custom" if query.get("from") or query.get("to") else DEFAULT_PERIOD)
+    if period not in PERIODS:
+        raise BadFilter("period", f"“{period}” is not one of {', '.join(PERIODS)}")
+    if period == "today":
+        first = last = today
+    elif period == "this_month":
+        first, last = _month_days(now)
+    elif period == "last_month":
+        start, _ = month_of(now)
+        first, last = _month_days(start - timedelta(days=1))
+    else:
+        first, last = _date(query, "from"), _date(query, "to")
+        if first > last:
+            raise BadFilter("to", f"must be on or after from ({first.isoformat()})")
+        if (last - first).days + 1 > MAX_CUSTOM_DAYS:
+            raise BadFilter("to", f"a range may cover at most {MAX_CUSTOM_DAYS} days")
+    model = query.get("model") or None
+    if model is not None and model not in MODELS:
+        raise BadFilter("model", f"“{model}” is not a model the studio knows")
+    return Filters(period, first, last, _id(query, "team"), model, _id(query, "user"))
+
+
+def _month_days(moment: datetime | None) -> tuple[date, date]:
+    start, nxt = month_of(moment)
+    return start.date(), (nxt - timedelta(days=1)).date()
+
+
+def _date(query: QueryDict, name: str) -> date:
+    text = (query.get(name) or "").strip()
+    if not text:
+        raise BadFilter(name, "is required for a custom range (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadFilter(name, f"“{text}” is not a date (YYYY-MM-DD)") from None
+
+
+def _id(query: QueryDict, name: str) -> int | None:
+    text = (query.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise BadFilter(name, f"“{text}” is not an id")
+    return int(text)

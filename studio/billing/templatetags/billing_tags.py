@@ -1,0 +1,35 @@
+"""Billing in templates: amounts of money, and the team's budget next to the editor's cost line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from studio.accounts import teams
+from studio.billing.budgets import team_budget_status
+from studio.billing.money import format_money
+from studio.pipeline import prices, provider
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    return format_money(amount, currency)
+
+
+@register.inclusion_tag("billing/_budget_line.html", takes_context=True)
+def budget_line(context, caps, estimate) -> dict[str, object]:
+    """What the active team has left this month, and whether this job's most still fits."""
+    request = context.get("request")
+    team = teams.active_team(request) if request is not None else None
+    status = team_budget_status(team) if team is not None else None
+    if status is None:
+        return {"status": None}
+    # The reservation uses the region jobs are really sent to (the emulator costs nothing).
+    unit = prices.unit_price(caps.name, provider.region())
+    most = None if unit is None else unit * estimate.images
+    short_images = status.left_images is not None and estimate.images > status.left_images
+    short_amount = status.left_amount is not None and most is not None and most > status.left_amount
+    return {"status": status, "team": team, "short": short_images or short_amount}

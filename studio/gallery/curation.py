@@ -1,0 +1,60 @@
+"""Comments, stars and boards: what any team member may add to the team's images."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from studio.gallery.models import BOARD_NAME_MAX_CHARS, COMMENT_MAX_CHARS, Board, BoardItem, Comment, Star
+from studio.pipeline.models import OutputImage
+
+
+class CurationInvalid(ValueError):
+    """Input that cannot be stored; the message names the field and the limit."""
+
+
+def comment_add(*, image: OutputImage, author, text: str) -> Comment:
+    text = text.strip()
+    if not text:
+        raise CurationInvalid("comment: write something first.")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise CurationInvalid(f"comment: at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
+    return Comment.objects.create(image=image, author=author, text=text)
+
+
+def star_toggle(*, image: OutputImage, user) -> bool:
+    """Star the image for `user`, or unstar it; returns whether it is starred now."""
+    deleted, _ = Star.objects.filter(image=image, user=user).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Star.objects.create(image=image, user=user)
+    except IntegrityError:
+        pass  # a double click: the first one starred it
+    return True
+
+
+def board_create(*, team, name: str, by) -> Board:
+    name = " ".join(name.split())
+    if not name:
+        raise CurationInvalid("name: give the board a name.")
+    if len(name) > BOARD_NAME_MAX_CHARS:
+        raise CurationInvalid(f"name: at most {BOARD_NAME_MAX_CHARS} characters (this one has {len(name)}).")
+    if Board.objects.filter(team=team, name__iexact=name).exists():
+        raise CurationInvalid(f"name: {team.name} already has a board called “{name}”.")
+    try:
+        with transaction.atomic():
+            return Board.objects.create(team=team, name=name, created_by=by)
+    except IntegrityError:
+        raise CurationInvalid(f"name: {team.name} already has a board called “{name}”.") from None
+
+
+def board_add(*, board: Board, image: OutputImage, by) -> BoardItem:
+    if board.team_id != image.job.team_id:
+        raise CurationInvalid("board: not a board of this image's team.")
+    item, _ = BoardItem.objects.get_or_create(board=board, image=image, defaults={"added_by": by})
+    return item
+
+
+def board_remove(*, board: Board, image: OutputImage) -> None:
+    BoardItem.objects.filter(board=board, image=image).delete()

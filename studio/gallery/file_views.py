@@ -1,0 +1,196 @@
+"""What leaves or re-enters the gallery: downloads, ZIPs, reuse in the editor, and the trash.
+
+Thin views: access checks here, the work in zips, reuse and trash. Another team's image or job
+is a 404 (as for an unknown id); a teammate without the needed role gets a 403.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.accounts import teams
+from studio.gallery import queries, reuse, trash, zips
+from studio.pipeline.models import Job, JobStatus, OutputImage
+
+log = logging.getLogger(__name__)
+
+
+def _gallery_jobs(user):
+    """Jobs the user sees in the gallery: succeeded, not in the trash, in one of their teams."""
+    return Job.objects.filter(team__in=teams.visible_teams(user), status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
+
+
+def _gallery_job(request: HttpRequest, job_id: int) -> Job:
+    return get_object_or_404(_gallery_jobs(request.user), pk=job_id)
+
+
+def _trashed_job(request: HttpRequest, job_id: int) -> Job:
+    trashed = Job.objects.filter(team__in=teams.visible_teams(request.user), deleted_at__isnull=False)
+    return get_object_or_404(trashed, pk=job_id)
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    # Plain text, never HTML: a refusal may quote what was posted.
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _for_zip(outputs):
+    # The manifest reads each job's author and references: fetched once, not per image.
+    return (
+        outputs.select_related("job", "job__owner")
+        .prefetch_related("job__references")
+        .order_by("-job__created_at", "-job_id", "index")
+    )
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@require_GET
+def download(request: HttpRequest, output_id: int) -> FileResponse:
+    output = queries.image_for_user(request.user, output_id)
+    try:
+        handle = output.file.open("rb")
+    except FileNotFoundError:
+        log.error("job %s image %s: stored file %s is missing", output.job_id, output.index, output.file.name)
+        raise Http404("The stored file of this image is missing; an admin can run `manage.py gallery verify`.") from None
+    response = FileResponse(handle, as_attachment=True, filename=zips.image_filename(output), content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def job_zip(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    job = _gallery_job(request, job_id)
+    outputs = list(_for_zip(OutputImage.objects.filter(job=job)))
+    return _zip_response(outputs, zips.job_zip_filename(job))
+
+
+@require_POST
+def selection_zip(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.getlist("images")
+    ids: list[int] = []
+    for value in raw:
+        if not value.strip().isdigit():
+            return _plain(f"Images: “{value[:20]}” is not an image id.", 400)
+        ids.append(int(value))
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return _plain("Images: select at least one image to download.", 400)
+    if len(ids) > zips.SELECTION_MAX_IMAGES:
+        most = zips.SELECTION_MAX_IMAGES
+        return _plain(f"Images: {len(ids)} selected; a ZIP holds at most {most}. Download them in parts.", 400)
+    outputs = list(_for_zip(queries.visible_images(request.user).filter(pk__in=ids)))
+    if len(outputs) != len(ids):
+        # One image the person may not see spoils the whole request: no partial archive.
+        raise Http404("No such image")
+    return _zip_response(outputs, zips.selection_zip_filename())
+
+
+def _zip_response(outputs: list[OutputImage], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(zips.stream_zip(zips.entries_for(outputs)), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- back to the editor ----------------------------------------------------------------------
+
+
+@require_POST
+def reuse_settings(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _gallery_job(request, job_id)
+    reuse.draft_from_job(job=job, owner=request.user)
+    messages.success(request, f"A new draft with the settings and references of job {job.pk}.")
+    return redirect("editor:editor")
+
+
+@require_POST
+def use_as_reference(request: HttpRequest, output_id: int) -> HttpResponse:
+    output = queries.image_for_user(request.user, output_id)
+    new_draft = request.POST.get("draft") == "new"
+    try:
+        reuse.output_to_draft(output=output, owner=request.user, new_draft=new_draft)
+    except reuse.ReferenceRefused as exc:
+        # Back where the person clicked: nothing changed, and the message says which limit.
+        messages.error(request, f"Not added to your draft: {exc}")
+        return redirect("gallery:image", output.pk)
+    where = "a new draft" if new_draft else "your draft"
+    messages.success(request, f"Image {output.index + 1} of job {output.job_id} added to {where} as a reference.")
+    return redirect("editor:editor")
+
+
+# --- the trash -------------------------------------------------------------------------------
+
+
+@require_POST
+def job_delete(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _gallery_job(request, job_id)
+    try:
+        trash.job_trash(job=job, by=request.user, membership=teams.membership_of(request.user, job.team_id))
+    except trash.TrashRefused as exc:
+        return _plain(str(exc), 403)
+    messages.success(request, f"Job {job.pk} moved to the trash; a team admin can restore it.")
+    return redirect("gallery:index")
+
+
+@require_GET
+def trash_list(request: HttpRequest) -> HttpResponse:
+    return _trash_page(request)
+
+
+def _trash_page(request: HttpRequest, *, problem: str = "", problem_job: int | None = None) -> HttpResponse:
+    membership = teams.active_membership(request)
+    if membership is None:
+        return render(request, "accounts/no_team.html", status=404)
+    if not teams.can_administer(membership):
+        return render(request, "gallery/trash.html", {"team": membership.team, "refused": True}, status=403)
+    context = {
+        "team": membership.team,
+        "jobs": trash.trashed_jobs(membership.team),
+        "problem": problem,
+        "problem_job": problem_job,
+        "confirmation": trash.PURGE_CONFIRMATION,
+    }
+    return render(request, "gallery/trash.html", context, status=422 if problem else 200)
+
+
+@require_POST
+def job_restore(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _trashed_job(request, job_id)
+    try:
+        trash.job_restore(job=job, membership=teams.membership_of(request.user, job.team_id))
+    except trash.TrashRefused as exc:
+        return _plain(str(exc), 403)
+    messages.success(request, f"Job {job.pk} restored to the gallery.")
+    return redirect("gallery:trash")
+
+
+@require_POST
+def job_purge(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _trashed_job(request, job_id)
+    try:
+        purged = trash.job_purge(
+            job=job, membership=teams.membership_of(request.user, job.team_id), confirm=request.POST.get("confirm", "")
+        )
+    except trash.TrashRefused as exc:
+        return _plain(str(exc), 403)
+    except trash.PurgeUnconfirmed as exc:
+        return _trash_page(request, problem=str(exc), problem_job=job.pk)
+    except Job.DoesNotExist:
+        raise Http404("This job is no longer in the trash.") from None
+    kept = " Its billing record is kept." if purged.job_row_kept else ""
+    messages.success(
+        request, f"Job {purged.job_id} purged: {purged.images} images and {purged.files_removed} stored files deleted.{kept}"
+    )
+    return redirect("gallery:trash")

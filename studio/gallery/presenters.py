@@ -1,0 +1,199 @@
+"""What the image page shows, computed from an image (no request, no side effects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from studio.accounts import teams
+from studio.accounts.models import Membership
+from studio.gallery import review
+from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
+from studio.pipeline.models import Job, JobReference, OutputImage
+from studio.wan.capabilities import get_model
+from studio.wan.request import format_ratio
+
+# What the buttons say for each state a reviewer can set.
+REVIEW_ACTIONS = (
+    (ReviewState.APPROVED, "Approve"),
+    (ReviewState.CHANGES_REQUESTED, "Request changes"),
+    (ReviewState.REJECTED, "Reject"),
+    (ReviewState.UNREVIEWED, "Mark unreviewed"),
+)
+# The review queue's buttons and their keyboard shortcuts ("n" / → moves on without a review).
+QUEUE_ACTIONS = (
+    (ReviewState.APPROVED, "Approve", "a"),
+    (ReviewState.CHANGES_REQUESTED, "Request changes", "c"),
+    (ReviewState.REJECTED, "Reject", "r"),
+)
+# The request parameters in the order the API reference lists them; color_palette has swatches.
+PARAMETER_ORDER = ("size", "n", "enable_sequential", "thinking_mode", "watermark", "seed")
+
+
+@dataclass(frozen=True)
+class BoxShape:
+    number: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ReferenceView:
+    ref: JobReference
+    number: int
+    boxes: list[BoxShape]
+
+
+@dataclass(frozen=True)
+class Swatch:
+    hex: str
+    ratio: str  # "25.00%", exactly as sent
+    hundredths: int
+    offset: int  # where it starts on the palette bar, in hundredths of a percent
+
+
+@dataclass(frozen=True)
+class Cost:
+    unit_price: Decimal | None
+    images: int | None
+    currency: str
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.unit_price is None or self.images is None:
+            return None
+        return self.unit_price * self.images
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    at: datetime | None
+    seconds_since_previous: float | None
+
+
+def references(job: Job) -> list[ReferenceView]:
+    views = []
+    for number, ref in enumerate(job.references.order_by("position"), start=1):
+        shapes = [
+            BoxShape(number=i, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
+            for i, (x1, y1, x2, y2) in enumerate(ref.boxes, start=1)
+        ]
+        views.append(ReferenceView(ref=ref, number=number, boxes=shapes))
+    return views
+
+
+def swatches(job: Job) -> list[Swatch]:
+    out: list[Swatch] = []
+    offset = 0
+    for colour in job.parameters.get("color_palette", []):
+        hundredths = int(colour["hundredths"])
+        out.append(Swatch(hex=colour["hex"], ratio=format_ratio(hundredths), hundredths=hundredths, offset=offset))
+        offset += hundredths
+    return out
+
+
+def parameters(job: Job) -> list[tuple[str, object]]:
+    p = job.parameters
+    known = [(name, p[name]) for name in PARAMETER_ORDER if name in p]
+    others = [(name, value) for name, value in sorted(p.items()) if name not in PARAMETER_ORDER and name != "color_palette"]
+    return known + others
+
+
+def cost(job: Job) -> Cost:
+    try:
+        currency = get_model(job.model).currency
+    except KeyError:
+        currency = ""
+    # Billing counts the images the provider generated, as its usage reports them.
+    return Cost(unit_price=job.unit_price() if currency else None, images=job.usage_image_count, currency=currency)
+
+
+def timings(job: Job) -> list[Timing]:
+    steps = [
+        ("Queued", job.created_at),
+        ("Submitted", job.submitted_at),
+        ("Running", job.running_at),
+        ("Done", job.finished_at),
+    ]
+    out: list[Timing] = []
+    previous: datetime | None = None
+    for label, at in steps:
+        since = (at - previous).total_seconds() if at and previous else None
+        out.append(Timing(label=label, at=at, seconds_since_previous=since))
+        previous = at or previous
+    return out
+
+
+def total_seconds(job: Job) -> float | None:
+    return (job.finished_at - job.created_at).total_seconds() if job.finished_at else None
+
+
+def siblings(image: OutputImage) -> tuple[int, int, OutputImage | None, OutputImage | None]:
+    """(position, count, previous, next) among the job's images, in index order."""
+    frames = list(image.job.outputs.order_by("index").only("pk", "index", "job_id"))
+    at = next(i for i, frame in enumerate(frames) if frame.pk == image.pk)
+    previous = frames[at - 1] if at > 0 else None
+    following = frames[at + 1] if at + 1 < len(frames) else None
+    return at + 1, len(frames), previous, following
+
+
+def review_context(image: OutputImage, membership: Membership | None) -> dict[str, object]:
+    state = review.state_of(image)
+    return {
+        "image": image,
+        "state": state,
+        "state_label": ReviewState(state).label,
+        "actions": [(value, verb) for value, verb in REVIEW_ACTIONS if value != state],
+        "history": list(review.history(image)),
+        "can_review": teams.can_review(membership),
+        "note_max": REVIEW_NOTE_MAX_CHARS,
+    }
+
+
+def comments_context(image: OutputImage) -> dict[str, object]:
+    return {
+        "image": image,
+        "comments": list(image.comments.select_related("author")),
+        "comment_max": COMMENT_MAX_CHARS,
+    }
+
+
+def star_context(image: OutputImage, user) -> dict[str, object]:
+    return {"image": image, "starred": Star.objects.filter(image=image, user=user).exists()}
+
+
+def boards_context(image: OutputImage) -> dict[str, object]:
+    boards = list(Board.objects.filter(team_id=image.job.team_id))
+    on = set(image.board_items.values_list("board_id", flat=True))
+    return {
+        "image": image,
+        "boards_on": [b for b in boards if b.pk in on],
+        "boards_other": [b for b in boards if b.pk not in on],
+    }
+
+
+def image_context(image: OutputImage, user, membership: Membership | None) -> dict[str, object]:
+    job = image.job
+    position, count, previous, following = siblings(image)
+    return {
+        **review_context(image, membership),
+        **comments_context(image),
+        **star_context(image, user),
+        **boards_context(image),
+        "job": job,
+        "position": position,
+        "count": count,
+        "previous": previous,
+        "next": following,
+        "references": references(job),
+        "swatches": swatches(job),
+        "parameters": parameters(job),
+        "cost": cost(job),
+        "timings": timings(job),
+        "total_seconds": total_seconds(job),
+        "usage_items": sorted(job.usage.items()),
+    }

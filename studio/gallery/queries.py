@@ -1,0 +1,148 @@
+"""Reads (selectors) of the gallery: which images a person may see, the grid's pages, the queue.
+
+Only the images of succeeded, non-trashed jobs of a person's teams are in the gallery. Anything
+else — another team's image, a trashed job — is a 404, the same answer as for an unknown id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from studio.accounts import teams
+from studio.gallery.filters import Cursor, Filters
+from studio.gallery.models import BoardItem, ReviewState, Star
+from studio.pipeline.models import Job, JobReference, JobStatus, OutputImage
+
+# Jobs per page of the grid (a job is one tile, or one tile per image for a batch).
+GRID_PAGE_JOBS = 24
+
+
+def gallery_jobs(team) -> QuerySet[Job]:
+    return Job.objects.filter(team=team, status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
+
+
+def visible_images(user) -> QuerySet[OutputImage]:
+    return OutputImage.objects.filter(
+        job__team__in=teams.visible_teams(user), job__status=JobStatus.SUCCEEDED, job__deleted_at__isnull=True
+    )
+
+
+def image_for_user(user, output_id: int) -> OutputImage:
+    """The image with its job, author and review, or 404 unless it is in one of the user's teams."""
+    return get_object_or_404(
+        visible_images(user).select_related("job", "job__owner", "job__team", "review", "review__set_by"),
+        pk=output_id,
+    )
+
+
+def reference_for_user(user, job_id: int, position: int) -> JobReference:
+    return get_object_or_404(
+        JobReference.objects.select_related("job").filter(
+            job__team__in=teams.visible_teams(user), job__deleted_at__isnull=True
+        ),
+        job_id=job_id,
+        position=position,
+    )
+
+
+def unreviewed() -> Q:
+    # Review rows are made on the first review: no row means nobody has looked yet.
+    return Q(review__isnull=True) | Q(review__state=ReviewState.UNREVIEWED)
+
+
+def _image_condition(filters: Filters, user) -> Q:
+    """Which images the image-level filters (state, starred, board) keep."""
+    condition = Q()
+    if filters.state == ReviewState.UNREVIEWED:
+        condition &= unreviewed()
+    elif filters.state:
+        condition &= Q(review__state=filters.state)
+    if filters.starred:
+        condition &= Q(Exists(Star.objects.filter(user=user, image=OuterRef("pk"))))
+    if filters.board is not None:
+        condition &= Q(Exists(BoardItem.objects.filter(board=filters.board, image=OuterRef("pk"))))
+    return condition
+
+
+@dataclass(frozen=True)
+class GridUnit:
+    """One job in the grid: a batch shows the images that match; a sequential set stays whole."""
+
+    job: Job
+    images: list[OutputImage]
+
+    @property
+    def sequential(self) -> bool:
+        return self.job.sequential
+
+
+@dataclass(frozen=True)
+class GridPage:
+    units: list[GridUnit]
+    next_cursor: Cursor | None
+
+
+def grid_page(team, user, filters: Filters, *, size: int | None = None) -> GridPage:
+    """One page of the grid, newest first, in two queries whatever the number of images."""
+    size = size or GRID_PAGE_JOBS
+    jobs = gallery_jobs(team).select_related("owner")
+    if filters.author:
+        jobs = jobs.filter(owner__username=filters.author)
+    if filters.model:
+        jobs = jobs.filter(model=filters.model)
+    if filters.q:
+        jobs = jobs.filter(prompt__icontains=filters.q)
+    if filters.date_from:
+        jobs = jobs.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        jobs = jobs.filter(created_at__date__lte=filters.date_to)
+    condition = _image_condition(filters, user)
+    if condition:
+        jobs = jobs.filter(Exists(OutputImage.objects.filter(condition, job=OuterRef("pk"))))
+    else:
+        # Cheaper than a subquery per job: the pipeline counts what it stored.
+        jobs = jobs.filter(images_stored__gt=0)
+    if filters.cursor:
+        c = filters.cursor
+        jobs = jobs.filter(Q(created_at__lt=c.at) | Q(created_at=c.at, pk__lt=c.id))
+    images = (
+        OutputImage.objects.annotate(
+            review_state=Coalesce("review__state", Value(ReviewState.UNREVIEWED)),
+            starred=Exists(Star.objects.filter(user=user, image=OuterRef("pk"))),
+            matches=ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True),
+        )
+        .order_by("index")
+    )
+    found = list(jobs.order_by("-created_at", "-pk").prefetch_related(Prefetch("outputs", queryset=images))[: size + 1])
+    more = len(found) > size
+    found = found[:size]
+    units = [
+        GridUnit(job=job, images=[i for i in job.outputs.all() if job.sequential or i.matches]) for job in found
+    ]
+    for unit in units:
+        for image in unit.images:
+            image.review_label = ReviewState(image.review_state).label
+    last = found[-1] if more else None
+    return GridPage(units=units, next_cursor=Cursor(at=last.created_at, id=last.pk) if last else None)
+
+
+def review_queue(team) -> QuerySet[OutputImage]:
+    """The team's unreviewed images, oldest first."""
+    return (
+        OutputImage.objects.filter(job__in=gallery_jobs(team))
+        .filter(unreviewed())
+        .select_related("job", "job__owner")
+        .order_by("created_at", "pk")
+    )
+
+
+def queue_next(team, after: OutputImage | None = None) -> OutputImage | None:
+    """The oldest unreviewed image, or the next one after `after` (skipped images stay behind)."""
+    queue = review_queue(team)
+    if after is not None:
+        queue = queue.filter(Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, pk__gt=after.pk))
+    return queue.first()

@@ -1,0 +1,108 @@
+"""Back from the gallery to the editor: a job's settings as a new draft, an image as a reference.
+
+"Reuse settings" must give the editor exactly the request the job sent: composing the new draft
+yields a GenerationRequest equal to `request_for_job(job)`, seed included (the job recorded the
+seed the studio picked, and keeping it is what makes a rerun reproduce the image). The draft
+holds fields as the editor's form would have typed them (strings, a size preset or a custom
+width and height, palette percentages), and its references are copies of the job's files, byte
+for byte, with their boxes.
+"""
+
+from __future__ import annotations
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from studio.editor import drafts
+from studio.editor.compose import CUSTOM
+from studio.editor.models import Draft, DraftReference
+from studio.editor.palette import format_percent
+from studio.gallery.zips import image_filename
+from studio.pipeline.models import Job, OutputImage
+from studio.wan.capabilities import MODELS, parse_size
+
+
+def draft_fields(job: Job) -> dict[str, object]:
+    """The editor's parameter fields that reproduce the job's parameters."""
+    p = job.parameters
+    caps = MODELS.get(job.model)
+    size = p.get("size") or ""
+    fields: dict[str, object] = {"size_preset": size, "width": "", "height": ""}
+    custom = parse_size(size) if size else None
+    if custom is not None and (caps is None or size not in caps.size.presets):
+        fields.update(size_preset=CUSTOM, width=str(custom[0]), height=str(custom[1]))
+    fields.update(
+        n=str(p["n"]) if p.get("n") is not None else "",
+        sequential=bool(p.get("enable_sequential")),
+        # None means "not sent" (e.g. thinking mode with references): the editor's default then.
+        thinking_mode=p["thinking_mode"] if p.get("thinking_mode") is not None else True,
+        watermark=bool(p.get("watermark")),
+        seed=str(p["seed"]) if p.get("seed") is not None else "",
+    )
+    return fields
+
+
+@transaction.atomic
+def draft_from_job(*, job: Job, owner) -> Draft:
+    """A new draft for `owner` with the job's model, prompt, parameters, palette and references.
+
+    It becomes the owner's current draft (the newest); their previous drafts are left as they were.
+    """
+    palette = job.parameters.get("color_palette") or []
+    draft = Draft.objects.create(
+        owner=owner,
+        model=job.model,
+        prompt=job.prompt,
+        fields=draft_fields(job),
+        palette_enabled=bool(palette),
+        palette=[{"hex": c["hex"], "percent": format_percent(c["hundredths"])} for c in palette],
+    )
+    for ref in job.references.order_by("position"):
+        copy = DraftReference(
+            draft=draft,
+            position=ref.position,
+            mime=ref.mime,
+            width=ref.width,
+            height=ref.height,
+            original_name=f"Job {job.pk}, image {ref.position + 1}",
+            # The editor keeps boxes as typed text until it validates them.
+            boxes=[[str(v) for v in box] for box in ref.boxes],
+        )
+        with ref.file.open("rb") as handle:
+            # Copied, not shared: the draft's files are the editor's to replace or delete.
+            copy.file.save(f"ref.{_extension(ref.file.name)}", ContentFile(handle.read()), save=False)
+        copy.save()
+    _make_current(draft)
+    return draft
+
+
+class ReferenceRefused(Exception):
+    """The image cannot join the draft (its reference limit, or the model's image rules)."""
+
+
+def output_to_draft(*, output: OutputImage, owner, new_draft: bool = False) -> Draft:
+    """Add a stored image as the last reference of the owner's current draft (or of a new one).
+
+    The image goes through the same checks and re-encoding as an upload, so the draft's model
+    limits (how many references, which sizes) apply; ReferenceRefused says which one it breaks.
+    """
+    draft = Draft.objects.create(owner=owner) if new_draft else Draft.current_for(owner)
+    with output.file.open("rb") as handle:
+        added, refused = drafts.references_add(draft, [File(handle, name=image_filename(output))])
+    if refused:
+        if new_draft:
+            draft.delete()
+        raise ReferenceRefused("; ".join(refused))
+    _make_current(draft)
+    return draft
+
+
+def _make_current(draft: Draft) -> None:
+    # Draft.current_for picks the latest update; this one is what the person asked to open.
+    Draft.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else "png"

@@ -1,0 +1,55 @@
+"""Review states: set by reviewers and admins, each change kept in an append-only history."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from studio.accounts import teams
+from studio.accounts.models import Membership
+from studio.gallery.models import REVIEW_NOTE_MAX_CHARS, ImageReview, ReviewEvent, ReviewState
+from studio.pipeline.models import OutputImage
+
+
+class ReviewRefused(PermissionError):
+    """The person's role does not let them set review states."""
+
+
+class ReviewInvalid(ValueError):
+    """A state or note that cannot be stored; the message names the field."""
+
+
+def state_of(image: OutputImage) -> str:
+    try:
+        return image.review.state
+    except ImageReview.DoesNotExist:
+        return ReviewState.UNREVIEWED
+
+
+def image_review_set(
+    *, image: OutputImage, by, membership: Membership | None, state: str, note: str = ""
+) -> ImageReview:
+    """Move the image to `state` and append the change to its history (nothing if unchanged)."""
+    if not teams.can_review(membership) or membership.team_id != image.job.team_id:
+        raise ReviewRefused("Only the team's reviewers and admins can set review states.")
+    if state not in ReviewState.values:
+        raise ReviewInvalid(f"state: “{state}” is not a review state ({', '.join(ReviewState.values)}).")
+    note = note.strip()
+    if len(note) > REVIEW_NOTE_MAX_CHARS:
+        raise ReviewInvalid(f"note: at most {REVIEW_NOTE_MAX_CHARS} characters (this one has {len(note)}).")
+    with transaction.atomic():
+        # The row is locked (a write transaction on SQLite) so two reviewers' events chain in order.
+        review, _ = ImageReview.objects.select_for_update().get_or_create(image=image)
+        if review.state == state:
+            return review
+        ReviewEvent.objects.create(image=image, from_state=review.state, to_state=state, by=by, note=note)
+        review.state = state
+        review.set_by = by
+        review.set_at = timezone.now()
+        review.save(update_fields=["state", "set_by", "set_at"])
+    image.review = review
+    return review
+
+
+def history(image: OutputImage):
+    return image.review_events.select_related("by").order_by("at", "pk")

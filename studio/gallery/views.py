@@ -1,0 +1,91 @@
+"""The gallery's pages: the grid, an image, a reference file, the boards. Thin: see queries and presenters.
+
+Another team's image, job or board is a 404 everywhere (pages, partials, files), never a 403:
+the answer must not tell an outsider that the id exists.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from studio.accounts import teams
+from studio.gallery import curation, presenters, queries, trash
+from studio.gallery.filters import FilterForm
+from studio.gallery.models import BOARD_NAME_MAX_CHARS, Board
+
+# References are stored re-encoded as one of these; anything else is served as opaque bytes.
+REFERENCE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/bmp"})
+
+
+def _no_team(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/no_team.html", status=404)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    team = teams.active_team(request)
+    if team is None:
+        return _no_team(request)
+    form = FilterForm(request.GET, team=team)
+    if not form.is_valid():
+        return render(request, "gallery/index.html", {"form": form, "problems": form.problems(), "page": None}, status=400)
+    filters = form.filters()
+    page = queries.grid_page(team, request.user, filters)
+    can_administer = teams.can_administer(teams.active_membership(request))
+    context = {"form": form, "filters": filters, "page": page, "team": team, "can_administer": can_administer}
+    if request.htmx:
+        # The scroll sentinel asks for the next page: only its tiles and the next sentinel.
+        return render(request, "gallery/index.html#grid-page", context)
+    return render(request, "gallery/index.html", context)
+
+
+@require_GET
+def image(request: HttpRequest, output_id: int) -> HttpResponse:
+    output = queries.image_for_user(request.user, output_id)
+    membership = teams.membership_of(request.user, output.job.team_id)
+    context = presenters.image_context(output, request.user, membership)
+    context["can_trash"] = trash.can_trash(output.job, request.user, membership)
+    return render(request, "gallery/image.html", context)
+
+
+@require_GET
+def reference(request: HttpRequest, job_id: int, position: int) -> FileResponse:
+    ref = queries.reference_for_user(request.user, job_id, position)
+    content_type = ref.mime if ref.mime in REFERENCE_TYPES else "application/octet-stream"
+    response = FileResponse(ref.file.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def boards(request: HttpRequest) -> HttpResponse:
+    team = teams.active_team(request)
+    if team is None:
+        return _no_team(request)
+    problem = ""
+    if request.method == "POST":
+        try:
+            board = curation.board_create(team=team, name=request.POST.get("name", ""), by=request.user)
+        except curation.CurationInvalid as exc:
+            problem = str(exc)
+        else:
+            messages.success(request, f"Board “{board.name}” created.")
+            return redirect("gallery:boards")
+    team_boards = Board.objects.filter(team=team).select_related("created_by").annotate(image_count=Count("items"))
+    return render(
+        request,
+        "gallery/boards.html",
+        {
+            "team": team,
+            "boards": team_boards,
+            "problem": problem,
+            "name": request.POST.get("name", ""),
+            "name_max": BOARD_NAME_MAX_CHARS,
+        },
+        status=422 if problem else 200,
+    )
