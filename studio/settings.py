@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "studio.pipeline",
     "studio.editor",
     "studio.gallery",
+    "studio.billing",
 ]
 
 MIDDLEWARE = [

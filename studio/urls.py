@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("studio.accounts.urls")),
     path("", include("studio.editor.urls")),
     path("gallery/", include("studio.gallery.urls")),
+    path("billing/", include("studio.billing.urls")),
     path("", include("studio.front.urls")),
 ]

@@ -9,6 +9,12 @@ from django.contrib.auth import get_user_model
 pytest_plugins = ("tests.browser",)
 
 
+@pytest.fixture(autouse=True)
+def quick_passwords(settings):
+    # Real password hashing costs about a second per user made; the login tests still use passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _member(username: str, team_name: str, role: str):
     from studio.accounts.models import Membership, Team
 

@@ -324,3 +324,17 @@ def test_a_truncated_download_is_retried_and_says_why(alice, wired, client, djan
     job.refresh_from_db()
     assert job.status == S.DOWNLOADING and job.outputs.count() == 0
     assert job.error_message.startswith("Download will be retried")
+
+
+def test_the_poller_gives_its_worker_back_when_other_tasks_wait(alice, wired, client, django_capture_on_commit_callbacks):
+    from django_q.tasks import async_task
+
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    async_task("studio.pipeline.tasks.download_job", job.pk)  # e.g. a download behind the poller
+
+    report = follow.follow_jobs(run_seconds=60, client=client)
+
+    assert report.ran and report.yielded, "a run ends early instead of holding the only worker"
+    job.refresh_from_db()
+    assert job.status == S.SUBMITTED, "the task is still followed by the next run"

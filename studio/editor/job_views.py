@@ -12,7 +12,7 @@ from studio.pipeline.models import Job
 
 
 def _job_of(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(Job.objects.filter(team__in=teams.visible_teams(request.user)), pk=job_id)
+    return get_object_or_404(Job.objects.filter(team__in=teams.visible_teams(request.user), deleted_at__isnull=True), pk=job_id)
 
 
 @require_GET

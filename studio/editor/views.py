@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
+from studio.billing.budgets import BudgetExceeded
 from studio.editor import compose, drafts, palette_actions, presenters
 from studio.editor.models import Draft
 from studio.pipeline.jobs import job_create
@@ -22,7 +23,7 @@ def editor(request: HttpRequest) -> HttpResponse:
     if team is None:
         return render(request, "accounts/no_team.html")
     draft = Draft.current_for(request.user)
-    jobs = Job.objects.filter(owner=request.user, team=team).order_by("-created_at")[:RECENT_JOBS]
+    jobs = Job.objects.filter(owner=request.user, team=team, deleted_at__isnull=True).order_by("-created_at")[:RECENT_JOBS]
     return render(request, "editor/editor.html", {**presenters.editor_context(draft), "jobs": jobs})
 
 
@@ -92,7 +93,15 @@ def generate(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(error))
             return redirect("editor:editor")
         return render(request, "editor/_generate_result.html", {"errors": composed.errors}, status=422)
-    job = job_create(owner=request.user, team=team, request=composed.request, references=composed.references)
+    try:
+        job = job_create(owner=request.user, team=team, request=composed.request, references=composed.references)
+    except BudgetExceeded as exc:
+        # Billing: the team's monthly budget cannot cover this job's most; nothing was saved.
+        if not request.htmx:
+            messages.error(request, exc.message)
+            return redirect("editor:editor")
+        errors = [compose.FieldError("Budget", exc.message)]
+        return render(request, "editor/_generate_result.html", {"errors": errors}, status=422)
     if not request.htmx:
         messages.success(request, "Job queued.")
         return redirect("editor:editor")

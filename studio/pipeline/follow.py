@@ -38,6 +38,8 @@ S = JobStatus
 LEASE_SECONDS = 10.0
 # How many due jobs are considered per pass; the rest wait for the next pass.
 SCAN_LIMIT = 2000
+# A run polls at least this long before giving its worker to other queued tasks.
+MIN_SLICE_SECONDS = 3.0
 
 
 class SlidingWindowLimiter:
@@ -76,6 +78,8 @@ class FollowReport:
     queries: int = 0
     finished: int = 0
     passes: int = 0
+    # Ended early to let queued tasks (downloads, submits) have the worker.
+    yielded: bool = False
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -154,6 +158,11 @@ def follow_jobs(
                 if now_m - last_dispatch >= 1.0:
                     dispatch.ring_due()
                     last_dispatch = now_m
+                    if now_m - started >= MIN_SLICE_SECONDS and others_waiting():
+                        # Give the worker back: downloads and submits queued behind this run would
+                        # otherwise wait for it to end (with one worker, for the whole run).
+                        report.yielded = True
+                        break
                 did = _one_pass(pool, client, limiter, api_key_id, report)
                 if did:
                     idle_since = time.monotonic()
@@ -166,6 +175,17 @@ def follow_jobs(
         if owns_client:
             client.close()
     return report
+
+
+def others_waiting() -> bool:
+    """Whether the queue holds tasks no worker has taken yet."""
+    from django_q.brokers import get_broker
+
+    try:
+        return get_broker().queue_size() > 0
+    except Exception:  # a broker hiccup must not stop the poller
+        log.warning("could not read the queue size", exc_info=True)
+        return False
 
 
 def has_work(api_key_id: str) -> bool:

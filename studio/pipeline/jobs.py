@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from studio.billing import budgets
 from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.models import Job, JobReference, JobStatus
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body
@@ -55,6 +56,9 @@ def job_create(
             api_key_id=provider.api_key_id(),
             next_attempt_at=timezone.now() + dispatch.RING_GAP,
         )
+        # Billing: refuse a job its team's monthly budget cannot cover (BudgetExceeded rolls this
+        # transaction back); the team's budget row stays locked until this commit.
+        budgets.job_reserve(job=job)
         for position, ref in enumerate(references):
             reference = JobReference(
                 job=job,

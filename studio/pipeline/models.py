@@ -102,7 +102,11 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The gallery pages a team's jobs newest first.
+            models.Index(fields=["team", "-created_at", "-id"], name="job_team_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.model}, {self.status})"
@@ -140,9 +144,10 @@ class Job(models.Model):
         return (now - self.created_at).total_seconds()
 
     def unit_price(self) -> Decimal | None:
+        """The price in force when the job was made: later price changes never re-price it."""
         from studio.pipeline.prices import unit_price
 
-        return unit_price(self.model, self.region)
+        return unit_price(self.model, self.region, at=self.created_at)
 
     def explanation(self) -> str:
         from studio.pipeline.explain import explain

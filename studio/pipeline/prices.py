@@ -1,24 +1,82 @@
-"""What an image costs: the documented unit prices, overridden by settings."""
+"""What an image costs: the one place every price is read (editor, budgets, ledger, dashboard).
+
+The price table (studio.billing.models.UnitPrice, edited in the admin) is the source of truth:
+the row for the model and region with the latest effective-from at or before the moment asked
+about. Where the table has no row yet, settings.WAN_UNIT_PRICES, then the documented prices in
+the capability table. A price change is a new row starting later, so asking about a past moment
+always gives the price that was in force then.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
+from studio.billing.models import UnitPrice
+from studio.pipeline.provider import EMULATOR_REGION
 from studio.wan.capabilities import get_model
 
 
-def unit_price(model: str, region: str) -> Decimal | None:
-    """Price of one generated image, or None where neither the documents nor settings give one."""
+@dataclass(frozen=True)
+class Price:
+    amount: Decimal | None
+    currency: str
+    # Where it came from: "table", "settings", "documented", "emulator" or "unknown".
+    source: str
+
+
+class PriceBook:
+    """The price rows of some (model, region) pairs, read in one query and resolved in memory."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        wanted = set(pairs)
+        self.rows: dict[tuple[str, str], list[UnitPrice]] = {pair: [] for pair in wanted}
+        if wanted:
+            match = Q()
+            for model, region in wanted:
+                match |= Q(model=model, region=region)
+            for row in UnitPrice.objects.filter(match).order_by("-effective_from"):
+                self.rows[(row.model, row.region)].append(row)
+
+    def price(self, model: str, region: str, at: datetime | None = None) -> Price:
+        at = at or timezone.now()
+        for row in self.rows.get((model, region), ()):
+            if row.effective_from <= at:
+                return Price(row.amount, row.currency, "table")
+        return _fallback(model, region)
+
+
+def _fallback(model: str, region: str) -> Price:
+    caps = get_model(model)
     override = settings.WAN_UNIT_PRICES.get(model, {}).get(region)
     if override is not None:
         try:
-            return Decimal(str(override))
+            return Price(Decimal(str(override)), caps.currency, "settings")
         except InvalidOperation:
             raise ValueError(f"WAN_UNIT_PRICES[{model!r}][{region!r}] is not a number: {override!r}") from None
-    return get_model(model).unit_prices.get(region)
+    documented = caps.unit_prices.get(region)
+    if documented is not None:
+        return Price(documented, caps.currency, "documented")
+    if region == EMULATOR_REGION:
+        # The offline emulator bills nothing; its images are still counted.
+        return Price(Decimal(0), caps.currency, "emulator")
+    return Price(None, caps.currency, "unknown")
+
+
+def price_of(model: str, region: str, at: datetime | None = None) -> Price:
+    """The price of one generated image of `model` in `region` in force at `at` (default: now)."""
+    return PriceBook([(model, region)]).price(model, region, at)
+
+
+def unit_price(model: str, region: str, at: datetime | None = None) -> Decimal | None:
+    """Price of one generated image, or None where neither the table, settings nor documents give one."""
+    return price_of(model, region, at).amount
 
 
 @dataclass(frozen=True)
@@ -32,11 +90,14 @@ class CostEstimate:
         return None if self.unit_price is None else self.unit_price * self.images
 
 
-def estimate(*, model: str, region: str, n: int | None, sequential: bool) -> CostEstimate:
+def estimate(
+    *, model: str, region: str, n: int | None, sequential: bool, at: datetime | None = None
+) -> CostEstimate:
     """The most a request can cost: billing counts generated images, at most n of them."""
     caps = get_model(model)
+    price = price_of(model, region, at)
     return CostEstimate(
         images=caps.max_images_billed(n=n, sequential=sequential),
-        unit_price=unit_price(model, region),
-        currency=caps.currency,
+        unit_price=price.amount,
+        currency=price.currency,
     )

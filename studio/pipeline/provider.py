@@ -7,6 +7,9 @@ from django.conf import settings
 
 from studio.wan.client import WanClient
 
+# The region jobs record when the studio talks to its offline emulator (priced at zero).
+EMULATOR_REGION = "emulator"
+
 
 def api_key() -> str:
     return settings.DASHSCOPE_API_KEY or settings.WAN_EMULATOR_API_KEY
@@ -22,7 +25,7 @@ def make_client(*, timeout: float | None = None) -> WanClient:
 
 
 def region() -> str:
-    return "emulator" if settings.WAN_EMULATOR else settings.DASHSCOPE_REGION
+    return EMULATOR_REGION if settings.WAN_EMULATOR else settings.DASHSCOPE_REGION
 
 
 def api_key_id() -> str:

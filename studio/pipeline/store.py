@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
+from studio.billing import ledger
 from studio.pipeline import transitions
 from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
 from studio.pipeline.models import Job, JobStatus, OutputImage
@@ -135,12 +136,16 @@ def _finish(job: Job, lost: list[str]) -> str:
     requested = job.requested_n
     if not job.sequential and requested is not None and count < requested:
         notes.insert(0, f"{count} of {requested} images were generated")
-    transitions.move(
-        job.pk,
-        S.DOWNLOADING,
-        S.SUCCEEDED,
-        images_stored=count,
-        error_code="Partial" if notes else "",
-        error_message="; ".join(notes),
-    )
+    with transaction.atomic():
+        moved = transitions.move(
+            job.pk,
+            S.DOWNLOADING,
+            S.SUCCEEDED,
+            images_stored=count,
+            error_code="Partial" if notes else "",
+            error_message="; ".join(notes),
+        )
+        if moved:
+            # Billing: the job's one ledger charge commits with its success, or neither does.
+            ledger.job_charge(job_id=job.pk)
     return "succeeded"
