@@ -338,3 +338,62 @@ def test_the_poller_gives_its_worker_back_when_other_tasks_wait(alice, wired, cl
     assert report.ran and report.yielded, "a run ends early instead of holding the only worker"
     job.refresh_from_db()
     assert job.status == S.SUBMITTED, "the task is still followed by the next run"
+
+
+def queued_messages(func: str) -> int:
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    return sum(1 for m in OrmQ.objects.all() if SignedPackage.loads(m.payload)["func"] == func)
+
+
+def test_only_one_poller_is_queued_however_many_jobs_are_submitted(alice, wired, client, django_capture_on_commit_callbacks):
+    from studio.pipeline import tasks
+
+    for _ in range(3):
+        tasks.ensure_follower()
+    assert queued_messages("studio.pipeline.tasks.follow_provider") == 1
+
+    # The queued poller runs, finishes and releases: the next submit may queue one again.
+    report = follow.follow_jobs(run_seconds=0.1, client=client)
+    assert report.ran
+    tasks.ensure_follower()
+    assert queued_messages("studio.pipeline.tasks.follow_provider") == 2
+
+
+def test_a_new_poller_waits_out_the_previous_ones_last_second(alice, wired, client):
+    from studio.pipeline.follow import acquire_lease, handover_wait, release_lease
+
+    key = provider.api_key_id()
+    assert handover_wait(key, 1.05) == 0.0
+    assert acquire_lease(key, "run-1")
+    release_lease(key, "run-1")
+    assert 0.5 < handover_wait(key, 1.05) <= 1.05
+
+
+def test_a_finished_task_gets_one_download_doorbell(alice, wired, client, django_capture_on_commit_callbacks):
+    from studio.pipeline import dispatch
+
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    wired.clock.advance(60)
+    with django_capture_on_commit_callbacks(execute=False) as rung:
+        assert poll(job, client).status == S.DOWNLOADING
+        dispatch.ring_due()
+    assert len(rung) == 1, "ring_due does not ring again right after the poller did"
+
+
+def test_past_their_typical_time_the_longest_overdue_tasks_are_polled_first(alice, wired, client, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    old_recent, young_overdue = (new_job(alice, django_capture_on_commit_callbacks) for _ in range(2))
+    Job.objects.filter(pk=old_recent.pk).update(
+        status=S.RUNNING, task_id="t-old", submitted_at=now - timedelta(minutes=10), next_attempt_at=now - timedelta(seconds=1)
+    )
+    Job.objects.filter(pk=young_overdue.pk).update(
+        status=S.RUNNING, task_id="t-young", submitted_at=now - timedelta(minutes=2), next_attempt_at=now - timedelta(seconds=20)
+    )
+    assert [row[1] for row in follow.due_jobs(provider.api_key_id(), 1, now)] == ["t-young"]

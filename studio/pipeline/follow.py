@@ -38,6 +38,8 @@ S = JobStatus
 LEASE_SECONDS = 10.0
 # How many due jobs are considered per pass; the rest wait for the next pass.
 SCAN_LIMIT = 2000
+# The provider's limit is per second; a little more leaves a margin for clock differences.
+QUERY_WINDOW_SECONDS = 1.05
 # A run polls at least this long before giving its worker to other queued tasks.
 MIN_SLICE_SECONDS = 3.0
 
@@ -45,7 +47,7 @@ MIN_SLICE_SECONDS = 3.0
 class SlidingWindowLimiter:
     """At most `rate` events in any window of `window` seconds (a little over 1 s for margin)."""
 
-    def __init__(self, rate: float, *, window: float = 1.05, clock=time.monotonic) -> None:
+    def __init__(self, rate: float, *, window: float = QUERY_WINDOW_SECONDS, clock=time.monotonic) -> None:
         self.capacity = max(1, int(rate))
         self.window = window
         self.clock = clock
@@ -87,10 +89,46 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+# Holder name of a poller that has been queued but has not started yet (see claim_start).
+PENDING = "pending"
+# How long a queued poller may wait for a worker before another one may be queued.
+PENDING_SECONDS = 60.0
+
+
+def claim_start(api_key_id: str) -> bool:
+    """Reserve the lease for a poller about to be queued; False if one runs or is queued.
+
+    Without this every submit would queue its own poller while the first still waits for a
+    worker, and the spares would crowd downloads out of the queue.
+    """
+    now = timezone.now()
+    ProviderAccount.objects.get_or_create(api_key_id=api_key_id)
+    free = Q(follower_until__isnull=True) | Q(follower_until__lt=now)
+    return (
+        ProviderAccount.objects.filter(free, api_key_id=api_key_id).update(
+            follower=PENDING, follower_until=now + timedelta(seconds=PENDING_SECONDS)
+        )
+        == 1
+    )
+
+
+def handover_wait(api_key_id: str, window: float) -> float:
+    """Seconds to wait before querying, so a run that starts right after another cannot
+    spend the query budget the previous run used in the same second."""
+    released = (
+        ProviderAccount.objects.filter(api_key_id=api_key_id, follower="")
+        .values_list("follower_until", flat=True)
+        .first()
+    )
+    if released is None:
+        return 0.0
+    return max(0.0, window - (timezone.now() - released).total_seconds())
+
+
 def acquire_lease(api_key_id: str, holder: str) -> bool:
     now = timezone.now()
     ProviderAccount.objects.get_or_create(api_key_id=api_key_id)
-    free = Q(follower_until__isnull=True) | Q(follower_until__lt=now) | Q(follower=holder)
+    free = Q(follower_until__isnull=True) | Q(follower_until__lt=now) | Q(follower__in=[holder, PENDING])
     return (
         ProviderAccount.objects.filter(free, api_key_id=api_key_id).update(
             follower=holder, follower_until=now + timedelta(seconds=LEASE_SECONDS)
@@ -100,11 +138,8 @@ def acquire_lease(api_key_id: str, holder: str) -> bool:
 
 
 def release_lease(api_key_id: str, holder: str) -> None:
-    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(follower="", follower_until=None)
-
-
-def follower_alive(api_key_id: str) -> bool:
-    return ProviderAccount.objects.filter(api_key_id=api_key_id, follower_until__gte=timezone.now()).exists()
+    # follower_until keeps the release time: the next run waits out this run's last second.
+    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(follower="", follower_until=timezone.now())
 
 
 def priority(job_model: str, submitted_at: datetime | None, now: datetime) -> float:
@@ -122,9 +157,11 @@ def due_jobs(api_key_id: str, limit: int, now: datetime) -> list[tuple[int, str,
             api_key_id=api_key_id, status__in=IN_FLIGHT_STATUSES, next_attempt_at__lte=now, task_id__isnull=False
         )
         .order_by("next_attempt_at")
-        .values_list("id", "task_id", "status", "model", "submitted_at")[:SCAN_LIMIT]
+        .values_list("id", "task_id", "status", "model", "submitted_at", "next_attempt_at")[:SCAN_LIMIT]
     )
-    rows.sort(key=lambda r: priority(r[3], r[4], now), reverse=True)
+    # Past its typical duration a task is as likely done as any other past it: among those, the
+    # longest overdue goes first, so no task is starved by older ones when the limit binds.
+    rows.sort(key=lambda r: (-min(1.0, priority(r[3], r[4], now)), r[5]))
     return [(r[0], r[1], r[2]) for r in rows[:limit]]
 
 
@@ -137,11 +174,13 @@ def follow_jobs(
     """Poll every due in-flight job until run_seconds pass (or nothing is left to follow)."""
     api_key_id = provider.api_key_id()
     report = FollowReport(holder=_holder())
+    wait = handover_wait(api_key_id, QUERY_WINDOW_SECONDS)
     if not acquire_lease(api_key_id, report.holder):
         return report
     report.ran = True
     run_seconds = run_seconds if run_seconds is not None else settings.WAN_FOLLOW_RUN_SECONDS
     limiter = SlidingWindowLimiter(settings.WAN_TASK_QUERIES_PER_SECOND)
+    time.sleep(wait)
     owns_client = client is None
     client = client or provider.make_client()
     started = time.monotonic()
@@ -262,7 +301,8 @@ def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
             usage_image_count=usage.image_count if usage else None,
             usage_size=(usage.size or "") if usage else "",
             usage=_usage_dict(task),
-            next_attempt_at=now,
+            # The download is rung just below; ring_due only rings again if that message is lost.
+            next_attempt_at=now + dispatch.RING_GAP,
             **common,
         )
         if moved:

@@ -15,12 +15,13 @@ def api_key() -> str:
     return settings.DASHSCOPE_API_KEY or settings.WAN_EMULATOR_API_KEY
 
 
-def make_client(*, timeout: float | None = None) -> WanClient:
+def make_client(*, timeout: float | None = None, max_retries: int = 2) -> WanClient:
     seconds = timeout or settings.WAN_TIMEOUT_SECONDS
     return WanClient(
         api_key=api_key(),
         base_url=settings.DASHSCOPE_BASE_URL,
-        timeout=httpx.Timeout(seconds, connect=5.0),
+        timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
+        max_retries=max_retries,
     )
 
 

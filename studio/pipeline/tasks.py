@@ -22,7 +22,7 @@ def follow_provider() -> dict:
     report = follow.follow_jobs()
     if report.ran and follow_has_more():
         # Hand over to a fresh run so one worker never holds a task past the queue's timeout.
-        async_task("studio.pipeline.tasks.follow_provider", group="follow")
+        ensure_follower()
     return {"ran": report.ran, "queries": report.queries, "finished": report.finished}
 
 
@@ -31,8 +31,8 @@ def follow_has_more() -> bool:
 
 
 def ensure_follower() -> None:
-    """Start a poller unless one holds the lease (a spare one exits at once)."""
-    if not follow.follower_alive(provider.api_key_id()):
+    """Queue a poller unless one runs or is already queued for the key."""
+    if follow.claim_start(provider.api_key_id()):
         async_task("studio.pipeline.tasks.follow_provider", group="follow")
 
 
