@@ -1,0 +1,212 @@
+"""Run the pipeline benchmark and print its figures: `python -m tests.bench` (or `make bench`).
+
+Real processes throughout: django-q2 clusters (`manage.py qcluster`), the DashScope emulator
+over HTTP, and a web process (`manage.py runserver --noreload`) answering health GETs meanwhile.
+
+Parameters (environment):
+  BENCH_JOBS=60              jobs per throughput run (1 worker, then 2)
+  BENCH_INFLIGHT=1000        jobs in flight at once for the follow scenario (1 worker)
+  BENCH_INFLIGHT_SMALL=20    the small in-flight run, for the delay figure
+  BENCH_LATENCY=30           seconds each in-flight task spends at the provider
+  BENCH_STALL                stop waiting when no job has finished for this long (default: one
+                             poller run, WAN_FOLLOW_RUN_SECONDS, plus 25 s; in flight, plus the latency)
+  BENCH_TIMEOUT              cap on each in-flight run (default: the latency, plus the time to query
+                             every task twice at the query limit, plus 60 s)
+  BENCH_SCENARIOS=throughput,inflight,gallery   which scenarios to run (gallery: tests/bench/gallery.py)
+  BENCH_KEEP=1               keep the temporary directory (database, media, logs)
+  BENCH_BACKEND=sqlite       sqlite (the embedded default: SQLite and django-q2's ORM broker) or
+                             postgres (PostgreSQL + Redis, started by tests/servers.py, as several
+                             machines would run it; `make test` installs both)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+from tests.bench.rig import BenchError, Rig
+
+
+def _env_int(name: str, default: int | None) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Params:
+    jobs: int
+    many: int
+    few: int
+    latency: float
+    stall: int | None
+    timeout: int | None
+
+
+def _s(seconds: float) -> str:
+    return "n/a" if math.isnan(seconds) else f"{seconds:.1f} s"
+
+
+def main() -> int:
+    params = Params(
+        jobs=_env_int("BENCH_JOBS", 60) or 60,
+        many=_env_int("BENCH_INFLIGHT", 1000) or 1000,
+        few=_env_int("BENCH_INFLIGHT_SMALL", 20) or 20,
+        latency=float(_env_int("BENCH_LATENCY", 30) or 30),
+        stall=_env_int("BENCH_STALL", None),
+        timeout=_env_int("BENCH_TIMEOUT", None),
+    )
+    chosen = {s.strip() for s in os.environ.get("BENCH_SCENARIOS", "throughput,inflight,gallery").split(",")}
+    keep = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+    began = time.monotonic()
+    backend = os.environ.get("BENCH_BACKEND", "sqlite").strip() or "sqlite"
+    try:
+        rig = Rig.open(keep=keep, backend=backend)
+    except BenchError as exc:
+        raise SystemExit(str(exc)) from None
+    try:
+        return _run(rig, params, chosen=chosen, began=began)
+    finally:
+        rig.close()
+
+
+def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
+    # Imported once Rig.open() has configured Django.
+    from django.conf import settings
+
+    from tests.bench import scenarios as sc
+
+    jobs, many, few, latency = params.jobs, params.many, params.few, params.latency
+    # A poller holds its worker for a whole run, so progress may pause that long.
+    stall = float(params.stall or settings.WAN_FOLLOW_RUN_SECONDS + 25)
+    limit = sc.query_limit()
+    defaults = rig.studio_defaults()
+    print("Wan Studio pipeline bench — real qcluster processes, the DashScope emulator over HTTP,")
+    print(f"a runserver web process for health GETs ({rig.web_url}/accounts/login/). Jobs are created")
+    print("with the job_create service: the editor UI that will create them does not exist yet.")
+    engines = ("PostgreSQL, django-q2's Redis broker" if rig.backend == "postgres"
+               else "SQLite, django-q2's ORM broker")
+    print(f"Backend: {engines} (BENCH_BACKEND={rig.backend}).")
+    print(f"Model {sc.MODEL}, size {sc.SIZE}, n=1. Studio defaults kept: "
+          + ", ".join(f"{k}={v}" for k, v in defaults.items())
+          + f", WAN_TASK_QUERIES_PER_SECOND={limit:g}.")
+    print(f"Machine: {os.cpu_count()} CPUs; the emulator (and its PNG rendering) runs in the bench process.")
+    print()
+    failures: list[str] = []
+    runs: list[sc.Throughput] = []
+    follows: list[sc.InFlight] = []
+
+    if "throughput" in chosen:
+        print(f"[1] Throughput at zero provider latency: {jobs} jobs created at once, timed until all are stored.")
+        print("    The studio's submit throttles are raised so they don't bind: "
+              + ", ".join(f"{k}={v}" for k, v in sc.UNTHROTTLED.items()) + ".")
+        for workers in (1, 2):
+            try:
+                t = sc.throughput(rig, workers=workers, jobs=jobs, timeout=60 + jobs * 3, stall=stall)
+            except BenchError as exc:
+                failures.append(f"throughput, {workers} worker(s): {exc}")
+                print(f"    Q_WORKERS={workers}: FAILED — {exc}")
+                continue
+            runs.append(t)
+            print(f"    Q_WORKERS={workers}: {t.succeeded}/{t.jobs} succeeded in {_s(t.seconds)} = "
+                  f"{t.per_minute:.1f} jobs/min (per-job created→stored p50 {_s(t.latency_p50)}, "
+                  f"p95 {_s(t.latency_p95)}; web health {t.health})")
+            if t.stopped:
+                print(f"      STOPPED EARLY, {t.stopped}")
+        print()
+
+    if "inflight" in chosen:
+        print(f"[2] Jobs in flight with {latency:g} s provider latency, Q_WORKERS=1. The provider tasks are created")
+        print("    directly at the emulator and the jobs inserted already SUBMITTED with their task ids,")
+        print("    so all are in flight before the worker starts (the poller then does all the work).")
+        for count in (few, many):
+            # Enough to see every task end at the query limit, then some time to store them.
+            timeout = params.timeout or latency + 2 * count / limit + 60
+            try:
+                f = sc.in_flight(rig, count=count, latency=latency, workers=1, timeout=timeout, stall=stall)
+            except BenchError as exc:
+                failures.append(f"{count} in flight: {exc}")
+                print(f"    {count} in flight: FAILED — {exc}")
+                continue
+            follows.append(f)
+            followed = "all followed to completion" if f.seen == f.count else "NOT all followed to completion"
+            print(f"    {count} in flight: the poller saw {f.seen}/{f.count} tasks end ({followed}), the last "
+                  f"{_s(f.all_seen_seconds)} after the first submit; {f.succeeded}/{f.count} stored"
+                  + (f" when the bench stopped at {_s(f.all_stored_seconds)}" if f.stopped
+                     else f", the last {_s(f.all_stored_seconds)} after the first submit")
+                  + f" (seeding {f.count} tasks took {_s(f.seed_seconds)})")
+            if f.stopped:
+                print(f"      STOPPED EARLY, {f.stopped}")
+            print(f"      task queries: {f.queries} from the cluster's start to the last task seen ended, "
+                  f"{_s(f.follow_seconds)} = {f.query_rate:.1f}/s (limit {limit:g}/s); queries per job: median {f.polls_p50:g}")
+            print(f"      poll cadence per job (time in flight / its queries): median {_s(f.interval_p50)}, "
+                  f"worst {_s(f.interval_max)} (the pipeline aims at 3 s for 30 s, then elapsed/10 up to 15 s)")
+            bound = "≥ " if f.seen < f.count else ""
+            print(f"      provider end_time → seen by the poller: median {bound}{_s(f.detect_p50)}, "
+                  f"p95 {bound}{_s(f.detect_p95)}")
+            print(f"      web health during the run: {f.health}")
+        print(f"    Capacity at {limit:g} queries/s: one poller keeps up to {limit * 3:.0f} jobs at the 3 s interval and "
+              f"{limit * 15:.0f} at the 15 s cap; beyond that each job is asked about every N/{limit:g} s.")
+        print()
+        print("[3] Provider end_time → all images stored (Job.provider_end_time → Job.finished_at, SUCCEEDED jobs):")
+        for f in follows:
+            bound = "≥ " if f.censored else ""
+            note = " (lower bounds: jobs not yet stored count with their delay so far)" if f.censored else ""
+            print(f"    {f.count} in flight: median {bound}{_s(f.delay_p50)}, p95 {bound}{_s(f.delay_p95)}{note}")
+        print()
+
+    all_runs: list[sc.Throughput | sc.InFlight] = [*runs, *follows]
+    peak_qps = max((r.max_queries_per_second for r in all_runs), default=0)
+    peak_rss = max((r.peak_rss_mib for r in all_runs), default=0.0)
+    print(f"[4] Highest task-query rate per API key in any 1 s window (emulator stats): {peak_qps}/s "
+          f"(configured limit {limit:g}/s)")
+    print(f"[5] Peak RSS (VmHWM) of any process in a cluster's process group (qcluster, sentinel, pusher, "
+          f"monitor, workers; sampled every second and before the kill): {peak_rss:.1f} MiB")
+    print()
+    if "gallery" in chosen:
+        from tests.bench import gallery
+
+        failures += gallery.scenario()
+    _summary(runs, follows, limit)
+    print(f"\nBench took {time.monotonic() - began:.0f} s.")
+    for failure in failures:
+        print(f"\nFAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _summary(runs: list, follows: list, limit: float) -> None:
+    rows: list[tuple[str, str]] = []
+    for t in runs:
+        rows.append((f"jobs/min, 0 s latency, {t.workers} worker(s), {t.jobs} jobs", f"{t.per_minute:.1f}"))
+    for f in follows:
+        label = f"{f.count} in flight, {f.latency:g} s latency, 1 worker"
+        bound = "≥ " if f.censored else ""
+        rows.append((f"{label}: tasks seen ended / jobs stored", f"{f.seen}/{f.count} / {f.succeeded}/{f.count}"))
+        rows.append((f"{label}: poll cadence p50 / worst", f"{_s(f.interval_p50)} / {_s(f.interval_max)}"))
+        seen_bound = "≥ " if f.seen < f.count else ""
+        rows.append((f"{label}: end→seen p50 / p95", f"{seen_bound}{_s(f.detect_p50)} / {seen_bound}{_s(f.detect_p95)}"))
+        rows.append((f"{label}: end→stored p50 / p95", f"{bound}{_s(f.delay_p50)} / {bound}{_s(f.delay_p95)}"))
+    for r in [*runs, *follows]:
+        name = f"{r.workers} worker(s), {r.jobs} jobs" if hasattr(r, "jobs") else f"{r.count} in flight"
+        rows.append((f"max task queries/s per key ({name})", f"{r.max_queries_per_second} (limit {limit:g})"))
+        rows.append((f"peak RSS in cluster ({name}, {r.processes} processes)", f"{r.peak_rss_mib:.1f} MiB"))
+    width = max((len(k) for k, _ in rows), default=10)
+    print("Summary")
+    print(f"{'figure':<{width}}  value")
+    print(f"{'-' * width}  {'-' * 20}")
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
