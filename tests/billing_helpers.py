@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from studio.billing import ledger
 from studio.billing.models import UnitPrice
-from studio.pipeline import follow, provider, submit
+from studio.pipeline import provider, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
-from tests.pipeline_helpers import make_job
+from tests.pipeline_helpers import make_job, new_job, poll  # noqa: F401 (billing tests import them from here)
 
 S = JobStatus
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
@@ -43,17 +43,6 @@ def price(model: str, region: str, amount: str, *, since: datetime = LONG_AGO) -
     return UnitPrice.objects.create(model=model, region=region, amount=Decimal(amount), effective_from=since)
 
 
-def new_job(owner, capture, **kwargs) -> Job:
-    # The doorbell is not rung: each test drives the steps itself.
-    with capture(execute=False):
-        return make_job(owner, **kwargs)
-
-
-def poll(job: Job, wan: WanClient) -> Job:
-    job.refresh_from_db()
-    follow.apply_task_result(job.pk, job.status, wan.get_task(job.task_id))
-    job.refresh_from_db()
-    return job
 
 
 def run_to_downloading(job: Job, wan: WanClient, emulator) -> Job:

@@ -27,3 +27,20 @@ def make_job(owner, prompt: str = "A lighthouse at dawn", *, references=(), mode
         **params,
     )
     return job_create(owner=owner, request=request, references=references, team=owner.teams.order_by("pk").first())
+
+
+def new_job(owner, capture_on_commit, **kwargs):
+    """A job made without ringing its doorbell, for tests that drive each step themselves.
+    `capture_on_commit` is pytest-django's django_capture_on_commit_callbacks."""
+    with capture_on_commit(execute=False):
+        return make_job(owner, **kwargs)
+
+
+def poll(job, wan):
+    """Ask the provider about one job, as the poller would, and return it refreshed."""
+    from studio.pipeline import follow
+
+    job.refresh_from_db()
+    follow.apply_task_result(job.pk, job.status, wan.get_task(job.task_id))
+    job.refresh_from_db()
+    return job

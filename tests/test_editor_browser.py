@@ -6,7 +6,6 @@ measured in the original image's pixels, not the screen's.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest

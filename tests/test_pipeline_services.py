@@ -19,7 +19,7 @@ from studio.pipeline.models import Job, JobStatus, ProviderAccount
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
 from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
-from tests.pipeline_helpers import make_job, png_reference
+from tests.pipeline_helpers import new_job, png_reference, poll
 
 S = JobStatus
 
@@ -35,19 +35,6 @@ def wired(settings, emulator, media):  # noqa: F811
 def client(wired):
     with WanClient(api_key=provider.api_key(), base_url=wired.url, sleep=lambda s: None) as c:
         yield c
-
-
-def new_job(owner, django_capture_on_commit_callbacks, **kwargs) -> Job:
-    # The doorbell is not rung here: each test drives the steps itself.
-    with django_capture_on_commit_callbacks(execute=False):
-        return make_job(owner, **kwargs)
-
-
-def poll(job: Job, client: WanClient) -> Job:
-    job.refresh_from_db()
-    follow.apply_task_result(job.pk, job.status, client.get_task(job.task_id))
-    job.refresh_from_db()
-    return job
 
 
 def run_to_success(job: Job, client: WanClient, emulator) -> Job:  # noqa: F811
