@@ -4,9 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from studio.accounts import views
+from studio.accounts.login import ThrottledLoginView
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
