@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 $$HOME/.pyen
 help:
 	@echo "make run    start the studio on http://$(HOST):$(PORT) (web, queue, emulator without an API key)"
 	@echo "make test   install what the tests need and run them all"
-	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make bench  run the benchmarks (SQLite, then PostgreSQL + Redis) and print their figures"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Wan Studio needs Python 3.12 or newer (Django 6); none was found." >&2; exit 1; }
@@ -38,6 +38,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	bash .ci/system-packages
 	$(PY) -m tests.bench
+	BENCH_BACKEND=postgres BENCH_SCENARIOS=throughput,inflight $(PY) -m tests.bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -213,3 +213,115 @@ WAN_THUMBNAIL_SIDE = 512
 # Unit price per generated image, by model and region, over the documented ones in
 # studio/wan/capabilities.py, e.g. WAN_UNIT_PRICES='{"wan2.7-image": {"beijing": "0.2"}}'.
 WAN_UNIT_PRICES = json.loads(env_str("WAN_UNIT_PRICES", "{}") or "{}")
+
+# --- Scale-out engines: broker and file storage (README: "Running on several machines") ------
+# Each engine is chosen by one variable and left at the embedded default when it is unset:
+# DATABASE_URL (above) for PostgreSQL, REDIS_URL for the broker, S3_BUCKET for the gallery's files.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    # Redis only rings doorbells, and delivers each at most once (a message fetched by a worker
+    # that dies is gone); the job rows hold the truth and the recovery sweep re-rings what is due.
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = REDIS_URL
+
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    # Reference: https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            # Unset, boto3 looks further (instance role, ~/.aws); never committed.
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            # Objects stay private: files go out through access-checked views, and any .url is
+            # signed and expires.
+            "default_acl": None,
+            "querystring_auth": True,
+            # SigV4: what AWS requires in newer regions and S3-compatible stores expect.
+            "signature_version": "s3v4",
+            "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 300, minimum=1),
+            # Never overwrite: two workers racing to store one image must write two objects, so
+            # the loser's clean-up (store.py) deletes its own copy, not the winner's.
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Only "default" is chosen here; "staticfiles" keeps whatever the web-serving settings set.
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **globals().get("STORAGES", {}),
+    "default": _default_storage,
+}
+
+# --- Hardened deployment (security, static files, CSP, limits) -----------------------------
+# Production is DEBUG=0 behind TLS: every default below is the safe one when DEBUG is off and
+# can be relaxed per variable (README: Production). `manage.py check --deploy` passes as is.
+from django.conf import global_settings  # noqa: E402
+from django.utils.csp import CSP  # noqa: E402
+
+from studio.wan.capabilities import MODELS  # noqa: E402
+
+# whitenoise serves collectstatic's output (STATIC_ROOT, made here so it never warns it is
+# missing) from the app processes, with no separate file server;
+# the CSP header goes on every response, so the pages are built to satisfy it.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+MIDDLEWARE[_security + 1 : _security + 1] = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body (CSRF reads request.POST): refuse oversized uploads unread.
+    "studio.front.request_limits.RequestLimitsMiddleware",
+]
+if not DEBUG:
+    # Hashed, compressed file names so browsers may cache static files forever. Only the
+    # staticfiles entry is set here; the default (gallery) storage is chosen above.
+    STORAGES = {
+        **globals().get("STORAGES", global_settings.STORAGES),
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# HSTS starts at one hour so a misconfigured TLS setup is recoverable; raise it (31536000) once
+# HTTPS is known good. Browsers remember it, so it is off in development.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The preload list is a one-way commitment for the whole domain, so it stays a deliberate
+# choice; check --deploy's reminder about it (W021) is silenced, no other warning is.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Load balancers probe over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Only behind a proxy that terminates TLS and always sets X-Forwarded-Proto; trusting the
+# header without one would let any client claim HTTPS.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# No inline scripts, styles or event handlers anywhere: static files only.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    # Thumbnails come from our views; the editor previews local files as blob: URLs.
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+
+# Uploads: anything above 256 KB streams to a temporary file instead of memory, and a request
+# may carry at most as many files as a model accepts reference images, each at most as large as
+# a model accepts; the whole body is capped before a byte of it is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file form data (Django's default, explicit)
+DATA_UPLOAD_MAX_NUMBER_FILES = max(caps.images.count.hi for caps in MODELS.values())
+UPLOAD_FILE_MAX_BYTES = max(caps.images.max_bytes for caps in MODELS.values())
+# Room for the form fields and multipart boundaries beside the files.
+REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_NUMBER_FILES * UPLOAD_FILE_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -384,3 +384,15 @@ def test_past_their_typical_time_the_longest_overdue_tasks_are_polled_first(alic
         status=S.RUNNING, task_id="t-young", submitted_at=now - timedelta(minutes=2), next_attempt_at=now - timedelta(seconds=20)
     )
     assert [row[1] for row in follow.due_jobs(provider.api_key_id(), 1, now)] == ["t-young"]
+
+
+def test_with_one_worker_the_poller_yields_to_a_download_the_cluster_already_fetched(alice, wired, client, settings, django_capture_on_commit_callbacks):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 1}
+    polled, done = (new_job(alice, django_capture_on_commit_callbacks, prompt=p) for p in ("slow", "done"))
+    for job in (polled, done):
+        assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    Job.objects.filter(pk=done.pk).update(status=S.DOWNLOADING)  # its download message is in the worker's hands
+
+    report = follow.follow_jobs(run_seconds=60, client=client)
+
+    assert report.yielded, "the only worker is given back to the waiting download"

@@ -91,8 +91,10 @@ def _holder() -> str:
 
 # Holder name of a poller that has been queued but has not started yet (see claim_start).
 PENDING = "pending"
-# How long a queued poller may wait for a worker before another one may be queued.
-PENDING_SECONDS = 60.0
+# How long a queued poller may wait for a worker before another one may be queued (a spare
+# exits at once, so erring short only costs a message; erring long delays recovery when the
+# queued one is lost, as a Redis broker may lose it with a dying worker).
+PENDING_SECONDS = 30.0
 
 
 def claim_start(api_key_id: str) -> bool:
@@ -217,14 +219,26 @@ def follow_jobs(
 
 
 def others_waiting() -> bool:
-    """Whether the queue holds tasks no worker has taken yet."""
+    """Whether other work waits for this run's worker."""
     from django_q.brokers import get_broker
 
+    if settings.Q_CLUSTER.get("workers", 1) <= 1 and _jobs_waiting():
+        # With a single worker the cluster may already have fetched the waiting task from the
+        # broker, where the queue size no longer shows it: ask the database instead.
+        return True
     try:
         return get_broker().queue_size() > 0
     except Exception:  # a broker hiccup must not stop the poller
         log.warning("could not read the queue size", exc_info=True)
         return False
+
+
+def _jobs_waiting() -> bool:
+    now = timezone.now()
+    lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return Job.objects.filter(
+        lease_free, Q(status=S.DOWNLOADING) | Q(status=S.QUEUED, next_attempt_at__lte=now)
+    ).exists()
 
 
 def has_work(api_key_id: str) -> bool:

@@ -12,7 +12,8 @@ Parameters (environment):
                              poller run, WAN_FOLLOW_RUN_SECONDS, plus 25 s; in flight, plus the latency)
   BENCH_TIMEOUT              cap on each in-flight run (default: the latency, plus the time to query
                              every task twice at the query limit, plus 60 s)
-  BENCH_SCENARIOS=throughput,inflight,gallery   which scenarios to run (gallery: tests/bench/gallery.py)
+  BENCH_SCENARIOS=throughput,inflight,gallery   which scenarios to run (gallery: tests/bench/gallery.py;
+                             load, never by default: tests/bench/load.py)
   BENCH_KEEP=1               keep the temporary directory (database, media, logs)
   BENCH_BACKEND=sqlite       sqlite (the embedded default: SQLite and django-q2's ORM broker) or
                              postgres (PostgreSQL + Redis, started by tests/servers.py, as several
@@ -177,6 +178,11 @@ def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
         from tests.bench import gallery
 
         failures += gallery.scenario()
+    if "load" in chosen:
+        # Only when asked for (BENCH_SCENARIOS=load): many users on gunicorn, tests/bench/load.py.
+        from tests.bench import load
+
+        failures += load.scenario(rig)
     _summary(runs, follows, limit)
     print(f"\nBench took {time.monotonic() - began:.0f} s.")
     for failure in failures:

@@ -167,6 +167,8 @@ class Rig:
 
         django.setup()
         call_command("migrate", verbosity=0, interactive=False)
+        # As in production (DEBUG off): pages name static files through collectstatic's manifest.
+        call_command("collectstatic", verbosity=0, interactive=False)
         from django.db import connection
 
         # Closed, so SQLite folds its write-ahead log into the file each scenario copies (and
@@ -176,10 +178,13 @@ class Rig:
             self._copy_template("bench_web")
 
     def _start_servers(self) -> None:
-        from tests.servers import postgres_server, redis_server
+        from tests.servers import ServerMissing, postgres_server, redis_server
 
-        self.postgres = self.servers.enter_context(postgres_server(database="bench_template"))
-        redis = self.servers.enter_context(redis_server())
+        try:
+            self.postgres = self.servers.enter_context(postgres_server(database="bench_template"))
+            redis = self.servers.enter_context(redis_server())
+        except ServerMissing as exc:
+            raise BenchError(str(exc)) from None
         os.environ["REDIS_URL"] = redis.url
         self.redis_url = redis.url
 
