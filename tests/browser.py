@@ -51,3 +51,15 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def logged_in_context(browser, live_server, user):
+    """A browser context carrying `user`'s session, as if they had logged in (close it after)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    context.set_default_timeout(15_000)
+    return context

@@ -6,9 +6,9 @@ event handlers. Chromium reports every refusal as a console message and a
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from studio.pipeline.models import OutputImage
+from tests.browser import logged_in_context
 from tests.gallery_helpers import finished_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,11 +26,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def staff_page(browser, live_server, alice, media):
     alice.is_staff = True
     alice.save(update_fields=["is_staff"])
-    client = Client()
-    client.force_login(alice)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    context.set_default_timeout(15_000)
+    context = logged_in_context(browser, live_server, alice)
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     page.console_messages_seen = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from PIL import Image
 
 from studio.editor.models import Draft
@@ -20,6 +19,8 @@ from tests.cluster import Cluster, cluster_env
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 from playwright.sync_api import expect
+
+from tests.browser import logged_in_context
 
 
 def png_file(tmp_path, name: str, width: int, height: int, colour: str = "#2a6f97"):
@@ -41,11 +42,7 @@ def rotated_jpeg(tmp_path, name: str = "phone.jpg"):
 
 @pytest.fixture
 def page(browser, live_server, alice, media):
-    client = Client()
-    client.force_login(alice)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    context.set_default_timeout(15_000)
+    context = logged_in_context(browser, live_server, alice)
     page = context.new_page()
     page.goto(f"{live_server.url}/create/")
     yield page

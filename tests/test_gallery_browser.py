@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from studio.gallery.models import Comment, ImageReview
+from tests.browser import logged_in_context
 from tests.gallery_helpers import finished_job
 from tests.pipeline_helpers import png_reference
 
@@ -22,11 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def logged_in(browser, live_server, alice, media):
     """A browser page with Alice's session cookie (she is Lighthouse's admin, so she reviews)."""
-    client = Client()
-    client.force_login(alice)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    context.set_default_timeout(10_000)
+    context = logged_in_context(browser, live_server, alice)
     page = context.new_page()
     yield page
     context.close()

@@ -72,25 +72,22 @@ class Numbers:
 
 def ledger_entries(filters: Filters) -> QuerySet[LedgerEntry]:
     """The ledger entries the filters select, oldest first (the CSV export uses the same)."""
-    qs = LedgerEntry.objects.filter(created_at__gte=filters.start, created_at__lt=filters.end)
-    if filters.team_id is not None:
-        qs = qs.filter(team_id=filters.team_id)
-    if filters.model is not None:
-        qs = qs.filter(model=filters.model)
-    if filters.user_id is not None:
-        qs = qs.filter(user_id=filters.user_id)
-    return qs.order_by("created_at", "id")
+    return _narrow(LedgerEntry.objects.all(), filters, when="created_at", user="user_id").order_by("created_at", "id")
 
 
 def ended_jobs(filters: Filters) -> QuerySet[Job]:
     """Jobs that finished in the period (whatever the outcome), under the same filters."""
-    qs = Job.objects.filter(finished_at__gte=filters.start, finished_at__lt=filters.end)
+    return _narrow(Job.objects.all(), filters, when="finished_at", user="owner_id")
+
+
+def _narrow(qs: QuerySet, filters: Filters, *, when: str, user: str) -> QuerySet:
+    qs = qs.filter(**{f"{when}__gte": filters.start, f"{when}__lt": filters.end})
     if filters.team_id is not None:
         qs = qs.filter(team_id=filters.team_id)
     if filters.model is not None:
         qs = qs.filter(model=filters.model)
     if filters.user_id is not None:
-        qs = qs.filter(owner_id=filters.user_id)
+        qs = qs.filter(**{user: filters.user_id})
     return qs
 
 
