@@ -94,7 +94,7 @@ def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
     defaults = rig.studio_defaults()
     print("Wan Studio pipeline bench — real qcluster processes, the DashScope emulator over HTTP,")
     print(f"a runserver web process for health GETs ({rig.web_url}/accounts/login/). Jobs are created")
-    print("with the job_create service: the editor UI that will create them does not exist yet.")
+    print("with the job_create service the editor's Generate calls (the load scenario drives the web UI).")
     engines = ("PostgreSQL, django-q2's Redis broker" if rig.backend == "postgres"
                else "SQLite, django-q2's ORM broker")
     print(f"Backend: {engines} (BENCH_BACKEND={rig.backend}).")

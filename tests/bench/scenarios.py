@@ -1,7 +1,7 @@
 """The two scenarios: throughput at zero provider latency, and following many jobs in flight.
 
-Jobs are made by the service the editor will call (`job_create`, via tests/pipeline_helpers.py)
-because the editor UI does not exist yet. For the in-flight scenario the provider tasks are
+Jobs are made by the service the editor's Generate calls (`job_create`, via
+tests/pipeline_helpers.py), so the figures are the pipeline's, not a browser's. For the in-flight scenario the provider tasks are
 created directly and the jobs inserted already SUBMITTED with their task ids, so every job is in
 flight at once before the worker starts; that is what a burst of real submits leaves behind.
 """
