@@ -14,11 +14,11 @@ from django.db.models import Max
 
 from studio.editor import uploads
 from studio.editor.models import Draft, DraftReference
+from studio.pipeline.jobs import EXTENSIONS
 from studio.wan.capabilities import MODELS
 
 PARAMETER_FIELDS = ("size_preset", "width", "height", "n", "seed")
 FLAG_FIELDS = ("sequential", "thinking_mode", "watermark")
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 
 
 def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
@@ -101,7 +101,7 @@ def _store(draft: Draft, name: str, accepted) -> DraftReference:
             original_name=name[:255],
             notes=list(accepted.notes),
         )
-        ref.file.save(f"ref.{_EXTENSIONS.get(accepted.mime, 'png')}", ContentFile(accepted.content), save=False)
+        ref.file.save(f"ref.{EXTENSIONS[accepted.mime]}", ContentFile(accepted.content), save=False)
         ref.save()
     Draft.objects.filter(pk=draft.pk).update(updated_at=ref.created_at)
     return ref

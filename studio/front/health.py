@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from studio.accounts import teams
 from studio.accounts.models import Membership
 from studio.gallery import review
 from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
+from studio.pipeline import prices
 from studio.pipeline.models import Job, JobReference, OutputImage
-from studio.wan.capabilities import get_model
 from studio.wan.request import format_ratio
 
 # What the buttons say for each state a reviewer can set.
@@ -56,19 +55,6 @@ class Swatch:
 
 
 @dataclass(frozen=True)
-class Cost:
-    unit_price: Decimal | None
-    images: int | None
-    currency: str
-
-    @property
-    def total(self) -> Decimal | None:
-        if self.unit_price is None or self.images is None:
-            return None
-        return self.unit_price * self.images
-
-
-@dataclass(frozen=True)
 class Timing:
     label: str
     at: datetime | None
@@ -103,13 +89,9 @@ def parameters(job: Job) -> list[tuple[str, object]]:
     return known + others
 
 
-def cost(job: Job) -> Cost:
-    try:
-        currency = get_model(job.model).currency
-    except KeyError:
-        currency = ""
-    # Billing counts the images the provider generated, as its usage reports them.
-    return Cost(unit_price=job.unit_price() if currency else None, images=job.usage_image_count, currency=currency)
+def cost(job: Job) -> prices.Cost:
+    # Billing counts the images the provider generated, at the price in force when the job was made.
+    return prices.cost_of(model=job.model, region=job.region, images=job.usage_image_count, at=job.created_at)
 
 
 def timings(job: Job) -> list[Timing]:

@@ -14,7 +14,8 @@ from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.models import Job, JobReference, JobStatus
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body
 
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/bmp": "bmp"}
+# The file extension a stored image gets from its MIME type (the editor and the jobs share it).
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/bmp": "bmp"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def job_create(
                 height=ref.height,
                 boxes=[list(box) for box in ref.boxes],
             )
-            reference.file.save(f"{position}.{_EXTENSIONS.get(ref.mime, 'bin')}", ContentFile(ref.content), save=False)
+            reference.file.save(f"{position}.{EXTENSIONS.get(ref.mime, 'bin')}", ContentFile(ref.content), save=False)
             reference.save()
         # The row and its doorbell commit together; if the message is lost, ring_due rings again.
         dispatch.ring("studio.pipeline.tasks.submit_job", job.id)

@@ -80,24 +80,28 @@ def unit_price(model: str, region: str, at: datetime | None = None) -> Decimal |
 
 
 @dataclass(frozen=True)
-class CostEstimate:
-    images: int
+class Cost:
+    """Images at a unit price: what a job cost, or the most a request can cost."""
+
+    images: int | None
     unit_price: Decimal | None
     currency: str
 
     @property
-    def most(self) -> Decimal | None:
-        return None if self.unit_price is None else self.unit_price * self.images
+    def total(self) -> Decimal | None:
+        if self.unit_price is None or self.images is None:
+            return None
+        return self.unit_price * self.images
+
+
+def cost_of(*, model: str, region: str, images: int | None, at: datetime | None = None) -> Cost:
+    price = price_of(model, region, at)
+    return Cost(images=images, unit_price=price.amount, currency=price.currency)
 
 
 def estimate(
     *, model: str, region: str, n: int | None, sequential: bool, at: datetime | None = None
-) -> CostEstimate:
+) -> Cost:
     """The most a request can cost: billing counts generated images, at most n of them."""
-    caps = get_model(model)
-    price = price_of(model, region, at)
-    return CostEstimate(
-        images=caps.max_images_billed(n=n, sequential=sequential),
-        unit_price=price.amount,
-        currency=price.currency,
-    )
+    images = get_model(model).max_images_billed(n=n, sequential=sequential)
+    return cost_of(model=model, region=region, images=images, at=at)
