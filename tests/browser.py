@@ -53,6 +53,24 @@ def page(browser) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture
+def hidpi_page(browser) -> Iterator[object]:
+    """A page on a screen with two device pixels per CSS pixel."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def touch_page(browser) -> Iterator[object]:
+    """A phone-sized page that takes touch input."""
+    context = browser.new_context(viewport={"width": 800, "height": 700}, has_touch=True, is_mobile=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
 def logged_in_context(browser, live_server, user):
     """A browser context carrying `user`'s session, as if they had logged in (close it after)."""
     from django.test import Client

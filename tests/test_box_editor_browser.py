@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,22 +110,6 @@ def assert_near(actual: list[str], expected: list[float]) -> None:
 
 def box(page: Page, slot: int):
     return page.locator(f'svg.box-overlay .box[data-box="{slot}"]')
-
-
-@pytest.fixture
-def hidpi_page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def touch_page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 800, "height": 700}, has_touch=True, is_mobile=True)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def draw_in_screen_pixels(page: Page, screen: Screen, start: tuple[int, int], end: tuple[int, int]) -> list[float]:

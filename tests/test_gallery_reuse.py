@@ -73,6 +73,14 @@ CASES = {
     ),
     "thinking mode on, preset size, own seed": dict(prompt="A quiet harbour", size_preset="2K", n="2", thinking_mode="on", seed="42"),
     "an image set": dict(prompt="Four seasons of one tree", sequential="on", n="4", size_preset="1K", seed="7"),
+    "wan2.6 interleave with a negative prompt": dict(
+        model="wan2.6-image", prompt="A latte art guide", interleave="on", max_images="2", flag=["interleave", "watermark"],
+        size_preset="custom", width="1024", height="1024", negative_prompt="blurry", seed="3",
+    ),
+    "qwen fixed size without prompt rewriting": dict(
+        model="qwen-image-plus", prompt="A poster", size_preset="928*1664", n="2", flag=["prompt_extend"], seed="11",
+    ),
+    "z-image-turbo": dict(model="z-image-turbo", prompt="A neon street", size_preset="custom", width="1280", height="720", seed="5"),
 }
 
 

@@ -28,7 +28,6 @@ from studio.billing.models import LedgerEntry, TeamBudget
 from studio.billing.money import format_money
 from studio.pipeline.models import Job, JobStatus
 from studio.pipeline.prices import PriceBook
-from studio.wan.capabilities import get_model
 
 # Every other status may still lead to a bill.
 ENDED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
@@ -51,7 +50,7 @@ class MaxCost:
 
 def job_max_cost(job: Job, book: PriceBook | None = None) -> MaxCost:
     """The most a job can be billed: every image it asked for, at the price when it was made."""
-    images = get_model(job.model).max_images_billed(n=job.requested_n, sequential=job.sequential)
+    images = job.max_images_billed()
     book = book or PriceBook([(job.model, job.region)])
     price = book.price(job.model, job.region, job.created_at)
     return MaxCost(images, None if price.amount is None else price.amount * images, price.currency)

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 
 from studio.editor import palette as palettes
 from studio.editor.models import Draft, DraftReference
+from studio.pipeline import provider
 from studio.pipeline.jobs import ReferenceImage
 from studio.wan.capabilities import MODELS, Mode, ModelCapabilities, get_model, mode_for
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor
 from studio.wan.validator import validate_request
 
 CUSTOM = "custom"
+# The size option that sends no size, so the output follows the last reference (wan2.5).
+AUTO = "auto"
 BOX_FIELDS = ("x1", "y1", "x2", "y2")
+SCALE_FIELDS = ("top_scale", "bottom_scale", "left_scale", "right_scale")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Composed:
 
     errors: list[FieldError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What the draft holds that the chosen model does not take: kept, but not sent.
+    dropped: list[str] = field(default_factory=list)
     request: GenerationRequest | None = None
     references: list[ReferenceImage] = field(default_factory=list)
 
@@ -58,13 +64,38 @@ class Settings:
     thinking_mode: bool
     watermark: bool
     seed: str
+    negative_prompt: str = ""
+    prompt_extend: bool = True
+    interleave: bool = False
+    max_images: str = ""
+    function: str = ""
+    strength: str = ""
+    scales: tuple[str, str, str, str] = ("", "", "", "")
+    upscale_factor: str = ""
+    is_sketch: bool = False
+    style: str = ""
+
+
+def _size_default(caps: ModelCapabilities) -> str:
+    if caps.size is None:
+        return ""
+    return AUTO if caps.size.follows_input_aspect else caps.size.default
 
 
 def settings_of(draft: Draft) -> Settings:
     caps = model_of(draft)
     f = draft.fields
+    preset = str(f.get("size_preset") or "")
+    if preset not in {choice for mode in Mode for choice in size_choices(caps, mode)}:
+        # A size the newly chosen model does not offer falls back to its default; one it offers
+        # in another mode is kept, so the check can say why it does not fit this request.
+        preset = _size_default(caps)
+    edit = caps.image_edit
+    function = str(f.get("function") or "")
+    if edit is not None and function not in edit.functions:
+        function = next(iter(edit.functions))
     return Settings(
-        size_preset=str(f.get("size_preset") or caps.size.default_preset),
+        size_preset=preset,
         width=str(f.get("width", "")),
         height=str(f.get("height", "")),
         n=str(f.get("n") or "1"),
@@ -72,7 +103,31 @@ def settings_of(draft: Draft) -> Settings:
         thinking_mode=bool(f.get("thinking_mode", True)),
         watermark=bool(f.get("watermark", False)),
         seed=str(f.get("seed", "")),
+        negative_prompt=str(f.get("negative_prompt", "")),
+        prompt_extend=bool(f.get("prompt_extend", True)),
+        interleave=bool(f.get("interleave")) and caps.interleave is not None,
+        max_images=str(f.get("max_images", "")),
+        function=function,
+        strength=str(f.get("strength", "")),
+        scales=tuple(str(f.get(name, "")) for name in SCALE_FIELDS),  # type: ignore[arg-type]
+        upscale_factor=str(f.get("upscale_factor", "")),
+        is_sketch=bool(f.get("is_sketch", False)),
+        style=str(f.get("style", "")),
     )
+
+
+def size_choices(caps: ModelCapabilities, mode: Mode) -> list[str]:
+    """The size options the editor offers for a model in a mode, in order."""
+    rules = caps.size
+    if rules is None:
+        return [""]
+    choices = [AUTO] if rules.follows_input_aspect else []
+    choices += rules.presets_for(mode) + list(rules.fixed)
+    if not rules.presets_for(mode) and not rules.fixed and not rules.follows_input_aspect:
+        choices.append(rules.default)
+    if rules.pixels_for(mode) is not None and not rules.fixed:
+        choices.append(CUSTOM)
+    return choices
 
 
 def model_of(draft: Draft) -> ModelCapabilities:
@@ -81,7 +136,8 @@ def model_of(draft: Draft) -> ModelCapabilities:
 
 def mode_of(draft: Draft, references: list[DraftReference] | None = None) -> Mode:
     count = len(references) if references is not None else draft.references.count()
-    return mode_for(image_count=count, sequential=settings_of(draft).sequential)
+    opts = settings_of(draft)
+    return mode_for(image_count=count, sequential=opts.sequential, interleave=opts.interleave)
 
 
 def thinking_applies(draft: Draft, references: list[DraftReference] | None = None) -> bool:
@@ -99,24 +155,45 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     caps = model_of(draft)
     opts = settings_of(draft)
     refs = draft.ordered_references()
-    out = Composed()
+    out = Composed(dropped=dropped(draft, refs))
+    if caps.images.count.hi == 0:
+        refs = []  # a text-to-image model: the references stay in the draft, unsent
     errors = out.errors
+    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
 
     prompt = draft.prompt.strip()
-    if not prompt:
+    if not prompt and not caps.prompt_optional:
         errors.append(FieldError("Prompt", "write what to generate, or how to change the images"))
-    n = _whole(opts.n, "Number of images", errors)
+    if function is not None and function.styles:
+        prompt = _with_style(prompt, opts.style, function.styles, errors)
+    n = None
+    if caps.n is not None and not opts.interleave:
+        n = _whole(opts.n, "Number of images", errors)
+    max_images = None
+    if opts.interleave and caps.interleave is not None:
+        max_images = _whole(opts.max_images or str(caps.interleave.max_images_default), "Images in the answer", errors)
     seed = _whole(opts.seed, "Seed", errors) if opts.seed.strip() else None
-    size = _size(opts, caps, errors)
-    boxes = [_boxes_of(ref, i, errors) for i, ref in enumerate(refs)]
+    size = _size(opts, caps, errors) if caps.size is not None else None
+    boxes = [_boxes_of(ref, i, errors) if caps.supports_bbox else () for i, ref in enumerate(refs)]
     colours = _palette(draft, caps, errors) if draft.palette_enabled and palette_allowed(draft) else ()
+    edit = _edit_options(opts, function, errors)
+    mask = None
+    if function is not None and function.needs_mask:
+        if not refs or not refs[0].mask:
+            errors.append(FieldError("Mask", "paint the area to change on image 1 (white is edited)"))
+        else:
+            with refs[0].mask.open("rb") as handle:
+                mask = handle.read()
     if errors:
         return out
 
     if seed is None:
         # The studio picks the seed so every job records one and can be reproduced.
         seed = (seed_source or random.SystemRandom()).randint(caps.seed.lo, caps.seed.hi)
-    references = [_reference_image(ref, ref_boxes) for ref, ref_boxes in zip(refs, boxes, strict=True)]
+    references = [
+        _reference_image(ref, ref_boxes, mask if i == 0 else None)
+        for i, (ref, ref_boxes) in enumerate(zip(refs, boxes, strict=True))
+    ]
     request = GenerationRequest(
         model=caps.name,
         prompt=prompt,
@@ -129,13 +206,83 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
         thinking_mode=opts.thinking_mode if thinking_applies(draft, refs) else None,
         watermark=opts.watermark if caps.supports_watermark else None,
         seed=seed,
+        negative_prompt=(opts.negative_prompt.strip() or None) if caps.negative_prompt_max_chars else None,
+        prompt_extend=opts.prompt_extend if caps.supports_prompt_extend and not opts.interleave else None,
+        enable_interleave=opts.interleave,
+        max_images=max_images,
+        function=function.name if function else None,
+        mask=ImageInput(data=mask, mime="image/png", width=refs[0].width, height=refs[0].height) if mask else None,
+        **edit,
     )
-    report = validate_request(request)
+    report = validate_request(request, region=provider.serving_region())
     errors.extend(FieldError(label_for(p.path, len(refs)), p.message) for p in report.problems)
     if not errors:
         out.request = request
         out.references = references
     return out
+
+
+def dropped(draft: Draft, refs: list[DraftReference]) -> list[str]:
+    """What the draft holds that its model does not take: kept in the draft, not sent."""
+    caps = model_of(draft)
+    f = draft.fields
+    out: list[str] = []
+    if refs and caps.images.count.hi == 0:
+        out.append(f"{len(refs)} reference image{'s' if len(refs) > 1 else ''} ({caps.label} is text-to-image)")
+    if not caps.supports_bbox:
+        with_boxes = [i for i, ref in enumerate(refs, start=1) if any(any(str(v).strip() for v in b) for b in ref.boxes)]
+        if with_boxes:
+            out.append("boxes on image " + ", ".join(str(i) for i in with_boxes))
+    if draft.palette_enabled and caps.palette is None:
+        out.append("the colour palette")
+    if f.get("sequential") and not caps.supports_sequential:
+        out.append("image set (sequential)")
+    if str(f.get("negative_prompt", "")).strip() and caps.negative_prompt_max_chars is None:
+        out.append("the negative prompt")
+    if f.get("watermark") and not caps.supports_watermark:
+        out.append("watermark")
+    if f.get("interleave") and caps.interleave is None:
+        out.append("interleaved text and images")
+    function = caps.image_edit.functions.get(settings_of(draft).function) if caps.image_edit else None
+    if any(ref.mask for ref in refs) and not (function and function.needs_mask):
+        out.append("the mask on image 1")
+    return out
+
+
+def _with_style(prompt: str, style: str, styles: dict[str, str], errors: list[FieldError]) -> str:
+    # Reference: 001, local stylization — the style is named in the prompt by its value.
+    if style not in styles:
+        errors.append(FieldError("Style", f"choose one of: {', '.join(styles.values())}"))
+        return prompt
+    if style in prompt.lower():
+        return prompt
+    return f"{prompt}, in {style} style" if prompt else f"Change the subject to {style} style"
+
+
+def _number(text: str, label: str, errors: list[FieldError]) -> float | None:
+    text = text.strip()
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text, re.ASCII):
+        return float(text)
+    errors.append(FieldError(label, f"“{text}” is not a number like 1.5"))
+    return None
+
+
+def _edit_options(opts: Settings, function, errors: list[FieldError]) -> dict[str, object]:
+    """wanx2.1's paired parameters, only for the function that takes each; empty means the default."""
+    options: dict[str, object] = {}
+    if function is None:
+        return options
+    if function.takes_strength and opts.strength.strip():
+        options["strength"] = _number(opts.strength, "Strength", errors)
+    if function.takes_expand:
+        for name, value in zip(SCALE_FIELDS, opts.scales, strict=True):
+            if value.strip():
+                options[name] = _number(value, PARAMETER_LABELS[name], errors)
+    if function.takes_upscale and opts.upscale_factor.strip():
+        options["upscale_factor"] = _whole(opts.upscale_factor, "Upscale factor", errors)
+    if function.takes_sketch:
+        options["is_sketch"] = opts.is_sketch
+    return options
 
 
 def _whole(text: str, label: str, errors: list[FieldError]) -> int | None:
@@ -147,6 +294,8 @@ def _whole(text: str, label: str, errors: list[FieldError]) -> int | None:
 
 
 def _size(opts: Settings, caps: ModelCapabilities, errors: list[FieldError]) -> str | None:
+    if opts.size_preset == AUTO:
+        return None
     if opts.size_preset != CUSTOM:
         return opts.size_preset
     width = _whole(opts.width, "Width", errors)
@@ -195,13 +344,13 @@ def _palette(draft: Draft, caps: ModelCapabilities, errors: list[FieldError]) ->
     return tuple(PaletteColor(hex=h, hundredths=r) for h, r in swatches)
 
 
-def _reference_image(ref: DraftReference, boxes) -> ReferenceImage:
+def _reference_image(ref: DraftReference, boxes, mask: bytes | None = None) -> ReferenceImage:
     with ref.file.open("rb") as handle:
         content = handle.read()
-    return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes)
+    return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask)
 
 
-_PARAMETER_LABELS = {
+PARAMETER_LABELS = {
     "size": "Size",
     "n": "Number of images",
     "seed": "Seed",
@@ -210,6 +359,24 @@ _PARAMETER_LABELS = {
     "watermark": "Watermark",
     "color_palette": "Palette",
     "bbox_list": "Boxes",
+    "negative_prompt": "Negative prompt",
+    "prompt_extend": "Prompt rewriting",
+    "enable_interleave": "Interleaved text and images",
+    "max_images": "Images in the answer",
+    "strength": "Strength",
+    "top_scale": "Expand up",
+    "bottom_scale": "Expand down",
+    "left_scale": "Expand left",
+    "right_scale": "Expand right",
+    "upscale_factor": "Upscale factor",
+    "is_sketch": "Input is a sketch",
+}
+_INPUT_LABELS = {
+    "input.prompt": "Prompt",
+    "input.negative_prompt": "Negative prompt",
+    "input.function": "Edit function",
+    "input.base_image_url": "Image 1",
+    "input.mask_image_url": "Mask",
 }
 
 
@@ -221,7 +388,11 @@ def label_for(path: str, image_count: int) -> str:
     if match := re.match(r"parameters\.color_palette\[(\d+)\]", path):
         return f"Palette colour {int(match[1]) + 1}"
     if match := re.match(r"parameters\.(\w+)", path):
-        return _PARAMETER_LABELS.get(match[1], match[1])
+        return PARAMETER_LABELS.get(match[1], match[1])
+    if path in _INPUT_LABELS:
+        return _INPUT_LABELS[path]
+    if match := re.match(r"input\.images\[(\d+)\]", path):
+        return f"Image {int(match[1]) + 1}"
     if match := re.match(r"input\.messages\[0\]\.content\[(\d+)\]", path):
         index = int(match[1])
         return f"Image {index + 1}" if index < image_count else "Prompt"

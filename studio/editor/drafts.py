@@ -17,8 +17,13 @@ from studio.editor.models import Draft, DraftReference
 from studio.pipeline.jobs import EXTENSIONS
 from studio.wan.capabilities import MODELS
 
-PARAMETER_FIELDS = ("size_preset", "width", "height", "n", "seed")
-FLAG_FIELDS = ("sequential", "thinking_mode", "watermark")
+PARAMETER_FIELDS = (
+    "size_preset", "width", "height", "n", "seed", "max_images", "function", "strength", "top_scale",
+    "bottom_scale", "left_scale", "right_scale", "upscale_factor", "style",
+)
+FLAG_FIELDS = ("sequential", "thinking_mode", "watermark", "prompt_extend", "interleave", "is_sketch")
+# Long enough for any model's negative prompt; the check names the model's own limit.
+NEGATIVE_PROMPT_CHARS = 5000
 
 
 def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
@@ -31,9 +36,14 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
     for name in PARAMETER_FIELDS:
         if name in data:
             fields[name] = data[name].strip()[:32]
-    if "parameters" in data:  # the parameter fieldset was on the page: checkboxes are meaningful
+    if "negative_prompt" in data:
+        fields["negative_prompt"] = data["negative_prompt"][:NEGATIVE_PROMPT_CHARS]
+    if "parameters" in data:  # the parameter fieldset was on the page: its checkboxes are meaningful
+        # Only the checkboxes the page showed: a model without a control keeps the draft's value.
+        shown = data.getlist("flag") if hasattr(data, "getlist") and "flag" in data else FLAG_FIELDS[:3]
         for name in FLAG_FIELDS:
-            fields[name] = data.get(name) == "on"
+            if name in shown:
+                fields[name] = data.get(name) == "on"
     draft.fields = fields
     if "palette_shown" in data:
         draft.palette_enabled = data.get("palette_enabled") == "on"
@@ -110,6 +120,8 @@ def _store(draft: Draft, name: str, accepted) -> DraftReference:
 def reference_remove(draft: Draft, ref_id: int) -> None:
     ref = draft.references.get(pk=ref_id)
     ref.file.delete(save=False)
+    if ref.mask:
+        ref.mask.delete(save=False)
     ref.delete()
     _renumber(draft, [r.pk for r in draft.ordered_references()])
 
@@ -134,3 +146,15 @@ def _renumber(draft: Draft, order: list[int]) -> None:
     with transaction.atomic():
         for position, pk in enumerate(order):
             DraftReference.objects.filter(draft=draft, pk=pk).update(position=position)
+
+
+def reference_mask_save(ref: DraftReference, upload) -> None:
+    """Store (or, when nothing is painted, remove) the mask painted on a reference."""
+    if upload is None:
+        raise uploads.UploadRefused("Mask: no file was sent")
+    mask = uploads.accept_mask(upload, width=ref.width, height=ref.height)
+    if ref.mask:
+        ref.mask.delete(save=False)
+    if mask is not None:
+        ref.mask.save("mask.png", ContentFile(mask), save=False)
+    ref.save(update_fields=["mask"])

@@ -59,6 +59,8 @@ class DraftReference(models.Model):
     notes = models.JSONField(default=list, blank=True)
     # [[x1, y1, x2, y2], ...] in the stored image's pixels; as typed until validated.
     boxes = models.JSONField(default=list, blank=True)
+    # A mask painted on this reference (wanx2.1 mask editing): white is edited, black kept.
+    mask = models.FileField(upload_to=reference_upload_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

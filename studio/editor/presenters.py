@@ -10,9 +10,10 @@ from django.conf import settings
 
 from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
-from studio.pipeline import prices
+from studio.pipeline import prices, provider
 from studio.pipeline.models import Job
-from studio.wan.capabilities import MODELS
+from studio.wan.capabilities import MODELS, BodyShape, Mode
+from studio.wan.validator_params import known_parameters
 
 
 # Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
@@ -53,7 +54,26 @@ def reference_cards(draft: Draft, refs: list[DraftReference]) -> list[ReferenceC
 def layout_key(draft: Draft) -> tuple:
     """What decides the layout of the parameter and palette parts; when it changes they are redrawn."""
     opts = compose.settings_of(draft)
-    return (draft.model, opts.sequential, opts.size_preset == compose.CUSTOM, compose.mode_of(draft), draft.palette_enabled)
+    return (
+        draft.model,
+        opts.sequential,
+        opts.size_preset == compose.CUSTOM,
+        compose.mode_of(draft),
+        draft.palette_enabled,
+        opts.interleave,
+        opts.function,
+    )
+
+
+_SIZE_LABELS = {compose.AUTO: "Automatic (follows the last reference)", compose.CUSTOM: "Custom width × height"}
+
+
+def size_options(caps, mode: Mode) -> list[tuple[str, str]]:
+    default = caps.size.default if caps.size else ""
+    return [
+        (value, _SIZE_LABELS.get(value, f"{value.replace('*', ' × ')} (default)" if value == default and "*" in value else value.replace("*", " × ")))
+        for value in compose.size_choices(caps, mode)
+    ]
 
 
 def editor_context(draft: Draft) -> dict[str, object]:
@@ -64,7 +84,16 @@ def editor_context(draft: Draft) -> dict[str, object]:
     n_range = caps.n_range(sequential=opts.sequential)
     n_value = int(opts.n) if opts.n.isdigit() else None
     # In emulator mode nothing is billed, but the line still shows what the real service would cost.
-    estimate = prices.estimate(model=caps.name, region=settings.DASHSCOPE_REGION, n=n_value, sequential=opts.sequential)
+    estimate = prices.estimate(
+        model=caps.name,
+        region=settings.DASHSCOPE_REGION,
+        n=n_value,
+        sequential=opts.sequential,
+        interleave=opts.interleave,
+        max_images=int(opts.max_images) if opts.max_images.isdigit() else None,
+    )
+    pixels = caps.size.pixels_for(mode) if caps.size else None
+    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
     hundredths = [palette.parse_percent(row.get("percent", "")) for row in draft.palette]
     total = sum(h for h in hundredths if h is not None)
     rules = caps.palette
@@ -76,10 +105,19 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "models": list(MODELS.values()),
         "opts": opts,
         "cards": reference_cards(draft, refs),
-        "can_add_references": len(refs) < caps.images.count.hi,
+        "can_add_references": len(refs) < caps.image_count(mode).hi,
+        "max_references": caps.image_count(mode).hi,
         "mode": mode.value,
-        "presets": caps.size.presets_for(mode),
-        "custom_pixels": caps.size.custom_pixels[mode],
+        "size_options": size_options(caps, mode),
+        "presets": caps.size.presets_for(mode) if caps.size else [],
+        "custom_pixels": pixels,
+        "function": function,
+        "expand_fields": [
+            (name, compose.PARAMETER_LABELS[name], value) for name, value in zip(compose.SCALE_FIELDS, opts.scales, strict=True)
+        ],
+        "dropped": compose.dropped(draft, refs),
+        "region": settings.DASHSCOPE_REGION,
+        "region_ok": provider.serving_region() is None or caps.available_in(settings.DASHSCOPE_REGION),
         "n_range": n_range,
         "thinking_applies": compose.thinking_applies(draft, refs),
         "palette_allowed": compose.palette_allowed(draft),
@@ -90,7 +128,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "palette_rules": rules,
         "estimate": estimate,
         "preview": json.dumps(request_preview(draft, refs), indent=2, ensure_ascii=False),
-        "custom_sides": tuple(math.isqrt(v) for v in (caps.size.custom_pixels[mode].lo, caps.size.custom_pixels[mode].hi)),
+        "custom_sides": tuple(math.isqrt(v) for v in (pixels.lo, pixels.hi)) if pixels else (),
         "last_seed": _last_seed(draft),
     }
 
@@ -106,26 +144,53 @@ def _signed_percent(hundredths: int) -> str:
 
 def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, object]:
     """The request as it would be sent, with images named instead of their data URLs."""
+    caps = compose.model_of(draft)
     opts = compose.settings_of(draft)
+    known = set(known_parameters(caps))
     boxes = [[[v for v in slot] for slot in ref.boxes if any(str(v).strip() for v in slot)] for ref in refs]
+    size = {compose.CUSTOM: f"{opts.width}*{opts.height}", compose.AUTO: None}.get(opts.size_preset, opts.size_preset)
     params: dict[str, object] = {
-        "size": f"{opts.width}*{opts.height}" if opts.size_preset == compose.CUSTOM else opts.size_preset,
-        "n": opts.n,
-        "enable_sequential": opts.sequential,
+        "size": size,
+        "n": None if opts.interleave else opts.n,
+        "max_images": (opts.max_images or "(default)") if opts.interleave else None,
+        "enable_sequential": opts.sequential or None,
+        "enable_interleave": opts.interleave or None,
+        "prompt_extend": None if opts.interleave else opts.prompt_extend,
         "watermark": opts.watermark,
         "seed": opts.seed or "(random, chosen when sent)",
     }
+    if caps.body_shape is BodyShape.MESSAGES:
+        params["negative_prompt"] = opts.negative_prompt or None
     if compose.thinking_applies(draft, refs):
         params["thinking_mode"] = opts.thinking_mode
-    if any(boxes):
+    if any(boxes) and caps.supports_bbox:
         params["bbox_list"] = [[_ints(box) for box in entry] for entry in boxes]
     if draft.palette_enabled and compose.palette_allowed(draft):
         params["color_palette"] = [{"hex": row.get("hex"), "ratio": f"{row.get('percent')}%"} for row in draft.palette]
-    content: list[dict[str, str]] = [
-        {"image": f"image {i} ({ref.width}×{ref.height} px, {ref.mime})"} for i, ref in enumerate(refs, start=1)
-    ]
-    content.append({"text": draft.prompt})
-    return {"model": draft.model, "input": {"messages": [{"role": "user", "content": content}]}, "parameters": params}
+    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
+    if function is not None:
+        params["strength"] = (opts.strength or None) if function.takes_strength else None
+        for name, value in zip(compose.SCALE_FIELDS, opts.scales, strict=True):
+            params[name] = (value or None) if function.takes_expand else None
+        params["upscale_factor"] = (opts.upscale_factor or None) if function.takes_upscale else None
+        params["is_sketch"] = opts.is_sketch if function.takes_sketch else None
+    params = {k: v for k, v in params.items() if k in known and v is not None}
+    names = [f"image {i} ({ref.width}×{ref.height} px, {ref.mime})" for i, ref in enumerate(refs, start=1)]
+    if caps.body_shape is BodyShape.PROMPT:
+        inp: dict[str, object] = {"prompt": draft.prompt}
+        if opts.negative_prompt:
+            inp["negative_prompt"] = opts.negative_prompt
+        if names:
+            inp["images"] = names
+    elif caps.body_shape is BodyShape.IMAGE_EDIT:
+        inp = {"function": opts.function, "prompt": draft.prompt, "base_image_url": names[0] if names else "(add image 1)"}
+        if function is not None and function.needs_mask:
+            inp["mask_image_url"] = "mask painted on image 1 (white = edit)" if refs and refs[0].mask else "(paint a mask)"
+    else:
+        content: list[dict[str, str]] = [{"image": name} for name in names]
+        content.append({"text": draft.prompt})
+        inp = {"messages": [{"role": "user", "content": content}]}
+    return {"model": draft.model, "input": inp, "parameters": params}
 
 
 def _ints(box: list) -> list:

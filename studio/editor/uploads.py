@@ -271,3 +271,33 @@ def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+# A painted mask is a PNG of the reference's own size; a little over 1 bit per pixel at worst.
+MASK_MAX_BYTES = 8 * 1024 * 1024
+
+
+def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | None:
+    """A mask as the API wants it (reference: 001, "white is edited, black is kept"): decoded,
+    checked to be exactly the reference's size, made pure black and white, and re-encoded as PNG.
+    None when nothing is painted (no mask)."""
+    raw = data if isinstance(data, bytes) else data.read(MASK_MAX_BYTES + 1)
+    if len(raw) > MASK_MAX_BYTES:
+        raise UploadRefused(f"Mask: the file is larger than {_megabytes(MASK_MAX_BYTES)}")
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            if img.size != (width, height):
+                raise UploadRefused(f"Mask: must be {width}×{height} px like image 1, not {img.size[0]}×{img.size[1]}")
+            img.load()
+            grey = img.convert("L")
+            if img.has_transparency_data:
+                # Transparent means unpainted here: composited onto black, not white.
+                with_alpha = img.convert("LA")
+                grey = Image.new("L", img.size, 0)
+                grey.paste(with_alpha.convert("L"), mask=with_alpha.getchannel("A"))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise UploadRefused(f"Mask: not a readable image ({type(exc).__name__})") from None
+    mask = grey.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    if mask.getbbox() is None:
+        return None
+    return _save(mask.convert("L"), "PNG", optimize=True)

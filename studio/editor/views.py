@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
 from studio.billing.budgets import BudgetExceeded
-from studio.editor import compose, drafts, palette_actions, presenters
+from studio.editor import compose, drafts, palette_actions, presenters, uploads
 from studio.editor.models import Draft
 from studio.pipeline.jobs import job_create
 from studio.pipeline.models import Job
@@ -55,6 +55,22 @@ def reference_remove(request: HttpRequest, ref_id: int) -> HttpResponse:
     get_object_or_404(draft.references, pk=ref_id)
     drafts.reference_remove(draft, ref_id)
     return _render_parts(request, draft, changed=True)
+
+
+@require_POST
+def reference_mask(request: HttpRequest, ref_id: int) -> HttpResponse:
+    ref = get_object_or_404(Draft.current_for(request.user).references, pk=ref_id)
+    try:
+        drafts.reference_mask_save(ref, request.FILES.get("mask"))
+    except uploads.UploadRefused as exc:
+        return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
+
+
+@require_GET
+def reference_mask_image(request: HttpRequest, ref_id: int) -> FileResponse:
+    ref = get_object_or_404(Draft.current_for(request.user).references.exclude(mask=""), pk=ref_id)
+    return FileResponse(ref.mask.open("rb"), content_type="image/png")
 
 
 @require_POST

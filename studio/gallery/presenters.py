@@ -89,6 +89,31 @@ def parameters(job: Job) -> list[tuple[str, object]]:
     return known + others
 
 
+def transcript(job: Job) -> list[dict[str, object]]:
+    """The answer in order when it held more than images: interleaved text (wan2.6-image) or
+    failed images; images resolved to their stored rows. Empty for an answer of images only."""
+    parts = job.output_parts or []
+    if all("image" in part for part in parts):
+        return []
+    stored = {o.index: o for o in job.outputs.all()}
+    out: list[dict[str, object]] = []
+    for part in parts:
+        if "image" in part:
+            if (image := stored.get(part["image"])) is not None:
+                out.append({"image": image})
+        else:
+            out.append(part)
+    return out
+
+
+def actual_prompt(job: Job, index: int) -> str | None:
+    """The prompt as the provider rewrote it for one image (wan2.5 `actual_prompt`)."""
+    for part in job.output_parts or []:
+        if part.get("image") == index and part.get("actual_prompt"):
+            return str(part["actual_prompt"])
+    return None
+
+
 def cost(job: Job) -> prices.Cost:
     # Billing counts the images the provider generated, at the price in force when the job was made.
     return prices.cost_of(model=job.model, region=job.region, images=job.usage_image_count, at=job.created_at)
@@ -175,6 +200,8 @@ def image_context(image: OutputImage, user, membership: Membership | None) -> di
         "swatches": swatches(job),
         "parameters": parameters(job),
         "cost": cost(job),
+        "transcript": transcript(job),
+        "actual_prompt": actual_prompt(job, image.index),
         "timings": timings(job),
         "total_seconds": total_seconds(job),
         "usage_items": sorted(job.usage.items()),

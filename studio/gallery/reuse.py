@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.editor import drafts
-from studio.editor.compose import CUSTOM
+from studio.editor.compose import AUTO, CUSTOM, SCALE_FIELDS
 from studio.editor.models import Draft, DraftReference
 from studio.editor.palette import format_percent
 from studio.gallery.zips import image_filename
@@ -31,8 +31,11 @@ def draft_fields(job: Job) -> dict[str, object]:
     size = p.get("size") or ""
     fields: dict[str, object] = {"size_preset": size, "width": "", "height": ""}
     custom = parse_size(size) if size else None
-    if custom is not None and (caps is None or size not in caps.size.presets):
+    offered = set(caps.size.presets) | set(caps.size.fixed) | {caps.size.default} if caps and caps.size else set()
+    if custom is not None and size not in offered:
         fields.update(size_preset=CUSTOM, width=str(custom[0]), height=str(custom[1]))
+    elif not size and caps is not None and caps.size is not None and caps.size.follows_input_aspect:
+        fields["size_preset"] = AUTO
     fields.update(
         n=str(p["n"]) if p.get("n") is not None else "",
         sequential=bool(p.get("enable_sequential")),
@@ -40,8 +43,22 @@ def draft_fields(job: Job) -> dict[str, object]:
         thinking_mode=p["thinking_mode"] if p.get("thinking_mode") is not None else True,
         watermark=bool(p.get("watermark")),
         seed=str(p["seed"]) if p.get("seed") is not None else "",
+        # The other models' options, as the editor's fields hold them.
+        negative_prompt=p.get("negative_prompt") or "",
+        prompt_extend=p["prompt_extend"] if p.get("prompt_extend") is not None else True,
+        interleave=bool(p.get("enable_interleave")),
+        max_images=str(p["max_images"]) if p.get("max_images") is not None else "",
+        function=p.get("function") or "",
+        strength=_text(p.get("strength")),
+        upscale_factor=_text(p.get("upscale_factor")),
+        is_sketch=bool(p.get("is_sketch")),
+        **{name: _text(p.get(name)) for name in SCALE_FIELDS},
     )
     return fields
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 @transaction.atomic
@@ -73,6 +90,9 @@ def draft_from_job(*, job: Job, owner) -> Draft:
         with ref.file.open("rb") as handle:
             # Copied, not shared: the draft's files are the editor's to replace or delete.
             copy.file.save(f"ref.{_extension(ref.file.name)}", ContentFile(handle.read()), save=False)
+        if ref.mask:
+            with ref.mask.open("rb") as handle:
+                copy.mask.save("mask.png", ContentFile(handle.read()), save=False)
         copy.save()
     _make_current(draft)
     return draft

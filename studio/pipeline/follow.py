@@ -30,7 +30,7 @@ from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
 from studio.wan.client import WanClient
 from studio.wan.polling import poll_interval
-from studio.wan.responses import TaskResult
+from studio.wan.responses import OutputItem, TaskResult, Usage
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -305,16 +305,11 @@ def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
         "provider_end_time": task.end_time,
     }
     if state == "SUCCEEDED":
-        usage = task.usage
         moved = transitions.move_from_any(
             job_id,
             (S.SUBMITTED, S.RUNNING),
             S.DOWNLOADING,
-            result_urls=list(task.images),
-            result_expires_at=_expiry(task, now),
-            usage_image_count=usage.image_count if usage else None,
-            usage_size=(usage.size or "") if usage else "",
-            usage=_usage_dict(task),
+            **output_fields(task.items, task.usage, task.request_id, ended=task.end_time or now),
             # The download is rung just below; ring_due only rings again if that message is lost.
             next_attempt_at=now + dispatch.RING_GAP,
             **common,
@@ -349,19 +344,49 @@ def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
     return True
 
 
-def _expiry(task: TaskResult, now: datetime) -> datetime:
+def output_fields(items: tuple[OutputItem, ...], usage: Usage | None, request_id: str | None, *, ended: datetime) -> dict:
+    """What a finished task (or a synchronous answer) leaves on the job row: the result URLs to
+    download, when they expire, the usage that is billed, and the text parts (interleaved text
+    of wan2.6-image, the rewritten prompt of wan2.5, failed images of a partial success)."""
+    urls = [item.image for item in items if item.type == "image" and item.image]
+    return {
+        "result_urls": urls,
+        "result_expires_at": _expiry(urls, ended),
+        "usage_image_count": usage.image_count if usage else None,
+        "usage_size": (usage.size or "") if usage else "",
+        "usage": _usage_dict(usage, request_id),
+        "output_parts": _parts(items),
+    }
+
+
+def _parts(items: tuple[OutputItem, ...]) -> list[dict]:
+    """The answer in order, images by their index: [{"text": ...}, {"image": 0, "actual_prompt": ...}]."""
+    parts: list[dict] = []
+    index = 0
+    for item in items:
+        if item.type == "image" and item.image:
+            part: dict = {"image": index}
+            if item.actual_prompt:
+                part["actual_prompt"] = item.actual_prompt
+            parts.append(part)
+            index += 1
+        elif item.type == "text" and item.text:
+            parts.append({"text": item.text})
+        elif item.code or item.message:
+            parts.append({"failed": item.code or "", "message": item.message or ""})
+    return parts
+
+
+def _expiry(urls: list[str], ended: datetime) -> datetime:
     from studio.pipeline.downloads import url_expiry
 
-    stamps = [url_expiry(url) for url in task.images]
-    known = [s for s in stamps if s is not None]
+    known = [s for s in (url_expiry(url) for url in urls) if s is not None]
     if known:
         return datetime.fromtimestamp(min(known), tz=UTC)
-    base = task.end_time or now
-    return base + timedelta(seconds=RESULT_TTL_SECONDS)
+    return ended + timedelta(seconds=RESULT_TTL_SECONDS)
 
 
-def _usage_dict(task: TaskResult) -> dict:
-    u = task.usage
+def _usage_dict(u: Usage | None, request_id: str | None) -> dict:
     if u is None:
         return {}
     return {
@@ -370,7 +395,7 @@ def _usage_dict(task: TaskResult) -> dict:
         "input_tokens": u.input_tokens,
         "output_tokens": u.output_tokens,
         "total_tokens": u.total_tokens,
-        "request_id": task.request_id,
+        "request_id": request_id,
     }
 
 

@@ -27,6 +27,16 @@ class ReferenceImage:
     width: int
     height: int
     boxes: tuple[tuple[int, int, int, int], ...] = ()
+    # wanx2.1 mask editing: a PNG of the same size, white where the image is edited.
+    mask: bytes | None = None
+
+
+# Request options kept in Job.parameters as they are (the palette and images are stored apart).
+STORED_OPTIONS = (
+    "size", "n", "enable_sequential", "thinking_mode", "watermark", "seed", "negative_prompt",
+    "prompt_extend", "enable_interleave", "max_images", "function", "strength", "top_scale",
+    "bottom_scale", "left_scale", "right_scale", "upscale_factor", "is_sketch",
+)
 
 
 def job_create(
@@ -37,22 +47,15 @@ def job_create(
     team=None,
 ) -> Job:
     """Save a job with its references and queue it; one commit for the row and its doorbell."""
-    parameters = {
-        "size": request.size,
-        "n": request.n,
-        "enable_sequential": request.enable_sequential,
-        "thinking_mode": request.thinking_mode,
-        "watermark": request.watermark,
-        "seed": request.seed,
-        "color_palette": [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette],
-    }
+    parameters = {name: getattr(request, name) for name in STORED_OPTIONS}
+    parameters["color_palette"] = [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette]
     with transaction.atomic():
         job = Job.objects.create(
             owner=owner,
             team=team,
             model=request.model,
             prompt=request.prompt,
-            parameters={k: v for k, v in parameters.items() if v not in (None, [])},
+            parameters={k: v for k, v in parameters.items() if v is not None and v != []},
             region=provider.region(),
             api_key_id=provider.api_key_id(),
             next_attempt_at=timezone.now() + dispatch.RING_GAP,
@@ -70,6 +73,8 @@ def job_create(
                 boxes=[list(box) for box in ref.boxes],
             )
             reference.file.save(f"{position}.{EXTENSIONS.get(ref.mime, 'bin')}", ContentFile(ref.content), save=False)
+            if ref.mask is not None:
+                reference.mask.save(f"{position}-mask.png", ContentFile(ref.mask), save=False)
             reference.save()
         # The row and its doorbell commit together; if the message is lost, ring_due rings again.
         dispatch.ring("studio.pipeline.tasks.submit_job", job.id)
@@ -80,24 +85,27 @@ def request_for_job(job: Job) -> GenerationRequest:
     """The exact request a job sends: its references read back from storage, in order."""
     images: list[ImageInput] = []
     boxes: list[tuple[tuple[int, int, int, int], ...]] = []
+    mask = None
     for ref in job.references.order_by("position"):
         with ref.file.open("rb") as handle:
             data = handle.read()
         images.append(ImageInput(data=data, mime=ref.mime, width=ref.width, height=ref.height))
         boxes.append(tuple(tuple(box) for box in ref.boxes))
+        if ref.mask:
+            with ref.mask.open("rb") as handle:
+                mask = ImageInput(data=handle.read(), mime="image/png", width=ref.width, height=ref.height)
     p = job.parameters
+    options = {name: p.get(name) for name in STORED_OPTIONS}
+    options["enable_sequential"] = bool(options["enable_sequential"])
+    options["enable_interleave"] = bool(options["enable_interleave"])
     return GenerationRequest(
         model=job.model,
         prompt=job.prompt,
         images=tuple(images),
         boxes=tuple(boxes) if any(boxes) else (),
         color_palette=tuple(PaletteColor(hex=c["hex"], hundredths=c["hundredths"]) for c in p.get("color_palette", [])),
-        size=p.get("size"),
-        n=p.get("n"),
-        enable_sequential=bool(p.get("enable_sequential")),
-        thinking_mode=p.get("thinking_mode"),
-        watermark=p.get("watermark"),
-        seed=p.get("seed"),
+        mask=mask,
+        **options,
     )
 
 

@@ -37,6 +37,10 @@ def reference_path(instance: JobReference, filename: str) -> str:
     return f"references/{instance.job_id}/{instance.position}.{ext}"
 
 
+def mask_path(instance: JobReference, filename: str) -> str:
+    return f"references/{instance.job_id}/{instance.position}-mask.png"
+
+
 def output_path(instance: OutputImage, filename: str) -> str:
     return f"outputs/{instance.job_id}/{instance.index}.png"
 
@@ -54,7 +58,8 @@ class Job(models.Model):
     model = models.CharField(max_length=64)
     prompt = models.TextField()
     # Everything of the request except the images: size, n, enable_sequential, thinking_mode,
-    # watermark, seed, color_palette ([{"hex", "hundredths"}]). Boxes live on the references.
+    # watermark, seed, color_palette ([{"hex", "hundredths"}]) and the other models' options
+    # (negative_prompt, function, strength...). Boxes and masks live on the references.
     parameters = models.JSONField(default=dict, blank=True)
     region = models.CharField(max_length=32)
     # Which API key the job is billed to and throttled under (a hash, never the key).
@@ -92,6 +97,9 @@ class Job(models.Model):
     usage_size = models.CharField(max_length=32, blank=True)
     usage = models.JSONField(default=dict, blank=True)
     images_stored = models.PositiveIntegerField(default=0)
+    # The answer in order: [{"text": ...}, {"image": 0, "actual_prompt": ...}, {"failed": code}]
+    # (interleaved text of wan2.6-image, the rewritten prompt of wan2.5, failed images).
+    output_parts = models.JSONField(default=list, blank=True)
 
     # The trash: a deleted job is hidden from the gallery until an admin restores or purges it.
     # Stored originals are never removed automatically.
@@ -124,6 +132,18 @@ class Job(models.Model):
         n = self.parameters.get("n")
         return n if isinstance(n, int) else None
 
+    def max_images_billed(self) -> int:
+        """The most images this job can be billed for (n, max_images, or their defaults)."""
+        from studio.wan.capabilities import get_model
+
+        p = self.parameters
+        return get_model(self.model).max_images_billed(
+            n=self.requested_n,
+            sequential=self.sequential,
+            interleave=bool(p.get("enable_interleave")),
+            max_images=p.get("max_images"),
+        )
+
     @property
     def partial(self) -> bool:
         """A succeeded task that carried fewer images than asked for (never for image sets)."""
@@ -131,6 +151,7 @@ class Job(models.Model):
         return (
             self.status == JobStatus.SUCCEEDED
             and not self.sequential
+            and not self.parameters.get("enable_interleave")
             and n is not None
             and self.images_stored < n
         )
@@ -166,6 +187,8 @@ class JobReference(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     boxes = models.JSONField(default=list, blank=True)
+    # wanx2.1 mask editing: white is edited, black kept; the same pixels as the file.
+    mask = models.FileField(upload_to=mask_path, max_length=255, blank=True)
 
     class Meta:
         ordering = ["position"]

@@ -100,8 +100,15 @@ def cost_of(*, model: str, region: str, images: int | None, at: datetime | None 
 
 
 def estimate(
-    *, model: str, region: str, n: int | None, sequential: bool, at: datetime | None = None
+    *,
+    model: str,
+    region: str,
+    n: int | None,
+    sequential: bool,
+    interleave: bool = False,
+    max_images: int | None = None,
+    at: datetime | None = None,
 ) -> Cost:
-    """The most a request can cost: billing counts generated images, at most n of them."""
-    images = get_model(model).max_images_billed(n=n, sequential=sequential)
+    """The most a request can cost: billing counts generated images, at most n (or max_images)."""
+    images = get_model(model).max_images_billed(n=n, sequential=sequential, interleave=interleave, max_images=max_images)
     return cost_of(model=model, region=region, images=images, at=at)

@@ -29,6 +29,11 @@ def region() -> str:
     return EMULATOR_REGION if settings.WAN_EMULATOR else settings.DASHSCOPE_REGION
 
 
+def serving_region() -> str | None:
+    """The provider region whose model list applies; None for the emulator, which serves all."""
+    return None if settings.WAN_EMULATOR else settings.DASHSCOPE_REGION
+
+
 def api_key_id() -> str:
     """A short, stable, non-reversible name for the configured key (for rows and banners)."""
     import hashlib

@@ -26,7 +26,7 @@ from django.utils import timezone
 from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.models import Job, JobStatus
 from studio.wan import errors
-from studio.wan.capabilities import RESULT_TTL_SECONDS
+from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
 from studio.wan.client import WanClient
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,16 @@ def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str,
 
 def reconcile(job: Job, client: WanClient) -> str:
     """Decide what a submission interrupted mid-flight became. Returns adopted/resent/unknown."""
+    caps = MODELS.get(job.model)
+    if caps is not None and caps.sync_only:
+        # A synchronous call creates no task to find in the list: its images may have been
+        # made (and billed) with the answer lost. Never sent again without a person.
+        _leave_unknown(
+            job,
+            f"{job.model} answers synchronously, so an interrupted call leaves nothing to look up. "
+            "It was not sent again (to avoid paying twice); a person can retry or give it up.",
+        )
+        return "unknown"
     start = job.submitting_at - timedelta(seconds=5)
     end = job.submitting_at + timedelta(seconds=settings.WAN_LEASE_SECONDS)
     try:

@@ -17,12 +17,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.pipeline import provider, transitions
+from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.jobs import body_for_job
 from studio.pipeline.models import Job, JobStatus, ProviderAccount
 from studio.wan import errors
+from studio.wan.capabilities import MODELS
 from studio.wan.client import WanClient
 from studio.wan.polling import poll_interval
+from studio.wan.responses import GenerationResult
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -103,8 +105,11 @@ def _admit(job: Job) -> str:
 
 def _send(job: Job, body: dict, client: WanClient) -> str:
     now = timezone.now()
+    caps = MODELS.get(job.model)
+    sync = caps is not None and caps.sync_only
     try:
-        task = client.submit(body)
+        # Sync-only models (z-image-turbo, qwen-image-edit) answer with the images at once.
+        answer = client.generate(body) if sync else client.submit(body)
     except (errors.SubmissionOutcomeUnknown, errors.MalformedResponse) as exc:
         # Sent, but no answer we can read: a task may exist. Never sent again blindly.
         transitions.move(
@@ -141,6 +146,9 @@ def _send(job: Job, body: dict, client: WanClient) -> str:
     except errors.APIStatusError as exc:
         _fail(job, exc)
         return "failed"
+    if isinstance(answer, GenerationResult):
+        return _generated(job, answer)
+    task = answer
     moved = transitions.move_from_any(
         job.pk,
         (S.SUBMITTING, S.UNKNOWN_OUTCOME),
@@ -156,6 +164,31 @@ def _send(job: Job, body: dict, client: WanClient) -> str:
         log.error("job %s: task %s created but the job had moved on; recorded for reconciliation", job.pk, task.task_id)
         Job.objects.filter(pk=job.pk, task_id__isnull=True).update(task_id=task.task_id)
     return "submitted"
+
+
+def _generated(job: Job, result: GenerationResult) -> str:
+    """A synchronous answer: record it as a finished task would be and ring the download."""
+    from studio.pipeline.follow import output_fields
+
+    now = timezone.now()
+    moved = transitions.move(
+        job.pk,
+        S.SUBMITTING,
+        S.DOWNLOADING,
+        request_id=result.request_id or "",
+        provider_status="SUCCEEDED",
+        # The submit's lease ends here, so the downloader can take the job.
+        lease_until=None,
+        submitted_at=now,
+        provider_end_time=now,
+        error_code="",
+        error_message="",
+        next_attempt_at=now + dispatch.RING_GAP,
+        **output_fields(result.items, result.usage, result.request_id, ended=now),
+    )
+    if moved:
+        dispatch.ring("studio.pipeline.tasks.download_job", job.pk)
+    return "generated"
 
 
 def _requeue(job: Job, delay: timedelta, exc: errors.WanError) -> None:

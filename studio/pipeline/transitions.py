@@ -25,7 +25,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.QUEUED: frozenset({S.SUBMITTING, S.CANCELED, S.FAILED}),
     # Back to queued only when the request provably never reached the provider, or was refused
     # without creating a task (throttled, paused account).
-    S.SUBMITTING: frozenset({S.SUBMITTED, S.QUEUED, S.FAILED, S.UNKNOWN_OUTCOME}),
+    # Straight to downloading when a sync-only model answered with its images.
+    S.SUBMITTING: frozenset({S.SUBMITTED, S.DOWNLOADING, S.QUEUED, S.FAILED, S.UNKNOWN_OUTCOME}),
     S.SUBMITTED: frozenset({S.RUNNING, S.DOWNLOADING, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.RUNNING: frozenset({S.DOWNLOADING, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.DOWNLOADING: frozenset({S.SUCCEEDED, S.EXPIRED, S.FAILED}),

@@ -4,11 +4,10 @@ The validator, the request builder, the emulator, the forms, the templates and t
 JavaScript widgets all read their numbers from this table; nothing else in the code base
 spells out 9, 2, 5000 or 768*768.
 
-Reference: ../shared/seeds/002_e63ba47cef0cee16.txt (Wan2.7 image generation and editing API
-reference) for every wan2.7 figure; 004_506a2e5c379f57c5.txt for prices.
-
-Later model families (wan2.6-image, wan2.5-i2i-preview, wanx2.1-imageedit, qwen-image-*) are
-added as more `ModelCapabilities` entries plus an adapter naming their endpoint and body shape.
+References (../shared/seeds/): 002 for every wan2.7 figure; 004 for wan2.6, qwen-image,
+z-image-turbo and prices; 000 for the per-model image limits; 003 for wan2.5-i2i-preview; 001
+for wanx2.1-imageedit. Each model is one entry here plus its body shape (studio.wan.request);
+where a document gives no figure the entry says so and names the studio's choice.
 """
 
 from __future__ import annotations
@@ -33,18 +32,47 @@ class IntRange:
         return f"{self.lo}–{self.hi}"
 
 
+@dataclass(frozen=True)
+class FloatRange:
+    """An inclusive range of numbers (strength 0.0–1.0, outpainting scales)."""
+
+    lo: float
+    hi: float
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and self.lo <= value <= self.hi
+
+    def describe(self) -> str:
+        return f"{self.lo:g}–{self.hi:g}"
+
+
 class Mode(StrEnum):
-    """What the reference calls the scenarios whose size rules differ."""
+    """What the references call the scenarios whose size and image rules differ."""
 
     # No image input and not an image set: the only scenario that takes 4K on wan2.7-image-pro.
     TEXT_TO_IMAGE = "text_to_image"
     # Everything else: image editing, image sets with or without input images.
     OTHER = "other"
+    # wan2.6-image with enable_interleave: text and images in one answer (reference: 004).
+    INTERLEAVE = "interleave"
 
 
-def mode_for(*, image_count: int, sequential: bool) -> Mode:
+def mode_for(*, image_count: int, sequential: bool, interleave: bool = False) -> Mode:
     # Reference: 002, size: "Text-to-image (no image input, not generating an image set)".
+    if interleave:
+        return Mode.INTERLEAVE
     return Mode.TEXT_TO_IMAGE if image_count == 0 and not sequential else Mode.OTHER
+
+
+class BodyShape(StrEnum):
+    """The three request bodies of the family; studio.wan.request builds and parses each."""
+
+    # {"input": {"messages": [{"role": "user", "content": [{image}..., {text}]}]}} (002, 004).
+    MESSAGES = "messages"
+    # {"input": {"prompt", "negative_prompt", "images"}} on .../image-synthesis (003, 004).
+    PROMPT = "prompt"
+    # {"input": {"function", "prompt", "base_image_url", "mask_image_url"}} (001).
+    IMAGE_EDIT = "image_edit"
 
 
 @dataclass(frozen=True)
@@ -54,8 +82,8 @@ class ImageLimits:
     # Pillow format names decided from the decoded content, with the MIME type each must carry.
     formats: dict[str, str]
     side: IntRange
-    # The aspect ratio may be at most 1:max_aspect or max_aspect:1.
-    max_aspect: int
+    # The aspect ratio may be at most 1:max_aspect or max_aspect:1; None where none is documented.
+    max_aspect: int | None
     max_bytes: int
     alpha_allowed: bool
     count: IntRange
@@ -70,27 +98,44 @@ class ImageLimits:
 
 @dataclass(frozen=True)
 class SizeRules:
-    """The two mutually exclusive ways to ask for an output size."""
+    """The ways a model takes an output size: presets, "W*H" within limits, or fixed sizes."""
 
-    # Method 1: preset name -> total pixels (1K means 1024*1024).
+    # Preset name -> total pixels (1K means 1024*1024 on wan2.7). Empty when none exist.
     presets: dict[str, int]
-    default_preset: str
+    # What the model uses when size is left out: a preset or "W*H".
+    default: str
     # Presets allowed only in text-to-image mode.
     text_to_image_only_presets: frozenset[str]
-    # Method 2: "W*H"; allowed total pixels per mode, and the aspect limit (1:8 to 8:1).
+    # "W*H": allowed total pixels per mode (no entry: "W*H" is not taken in that mode), and the
+    # aspect limit (None where the documents give none).
     custom_pixels: dict[Mode, IntRange]
-    custom_max_aspect: int
+    custom_max_aspect: int | None
+    # Some models take only these "W*H" values (qwen-image-plus/max); empty means any in range.
+    fixed: tuple[str, ...] = ()
+    # Without a size the output follows the last input image's aspect (wan2.5-i2i-preview).
+    follows_input_aspect: bool = False
+    # Modes in which presets are taken (interleave takes only "W*H").
+    preset_modes: frozenset[Mode] = frozenset(Mode)
     # Output pixels may differ slightly from what was asked (reference: "may differ slightly").
     # The emulator rounds sides to this multiple; checks allow this relative tolerance.
     side_multiple: int = 16
     tolerance: float = 0.05
 
     def presets_for(self, mode: Mode) -> list[str]:
+        if mode not in self.preset_modes:
+            return []
         return [
             name
             for name in self.presets
             if mode is Mode.TEXT_TO_IMAGE or name not in self.text_to_image_only_presets
         ]
+
+    def pixels_for(self, mode: Mode) -> IntRange | None:
+        return self.custom_pixels.get(mode)
+
+    def default_pixels(self) -> int:
+        custom = parse_size(self.default)
+        return custom[0] * custom[1] if custom else self.presets[self.default]
 
 
 @dataclass(frozen=True)
@@ -105,32 +150,81 @@ class PaletteRules:
 
 
 @dataclass(frozen=True)
+class InterleaveRules:
+    """wan2.6-image's interleaved text-and-image mode (reference: 004, "enable_interleave")."""
+
+    images: IntRange
+    max_images: IntRange
+    max_images_default: int
+
+
+@dataclass(frozen=True)
+class EditFunction:
+    """One `function` of wanx2.1-imageedit and the parameters that go with it (reference: 001)."""
+
+    name: str
+    label: str
+    needs_mask: bool = False
+    takes_strength: bool = False
+    takes_expand: bool = False
+    takes_upscale: bool = False
+    takes_sketch: bool = False
+    # stylization_local: the prompt names one of these style values ("Change the house to wooden style").
+    styles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageEditRules:
+    functions: dict[str, EditFunction]
+    strength: FloatRange
+    strength_default: float
+    scale: FloatRange
+    upscale_factor: IntRange
+    # The mask must match the base image's pixels; white is edited, black kept (reference: 001).
+    mask_formats: dict[str, str]
+
+
+@dataclass(frozen=True)
 class ModelCapabilities:
     name: str
     label: str
     family: str
     description: str
-    # Which adapter builds the body and parses the answer (see studio.wan.request).
-    adapter: str
+    # Which body the model takes (see studio.wan.request) and where it is sent.
+    body_shape: BodyShape
     sync_path: str | None
     async_path: str | None
     prompt_max_chars: int
     images: ImageLimits
-    size: SizeRules
-    n: IntRange
+    # None: the model takes no size (wanx2.1-imageedit follows its input image).
+    size: SizeRules | None
+    # None: the model takes no n and always makes one image (z-image-turbo).
+    n: IntRange | None
     n_default: int
-    n_sequential: IntRange | None
-    n_sequential_default: int | None
     seed: IntRange
-    max_boxes_per_image: int | None
-    palette: PaletteRules | None
-    supports_thinking_mode: bool
-    supports_watermark: bool
     # The provider's usual time to finish one task, used to poll first what is most likely done.
     typical_seconds: float
+    # wan2.7 only (reference: 002): image sets, boxes, palette, thinking mode.
+    n_sequential: IntRange | None = None
+    n_sequential_default: int | None = None
+    max_boxes_per_image: int | None = None
+    palette: PaletteRules | None = None
+    supports_thinking_mode: bool = False
+    supports_watermark: bool = True
     # Unit price per successfully generated image, by region; None where the documents give none.
     unit_prices: dict[str, Decimal] = field(default_factory=dict)
     currency: str = "USD"
+    negative_prompt_max_chars: int | None = None
+    supports_prompt_extend: bool = False
+    supports_seed: bool = True
+    interleave: InterleaveRules | None = None
+    image_edit: ImageEditRules | None = None
+    # The regions whose endpoint serves the model (reference: 001 — wanx2.1 is Beijing only).
+    regions: frozenset[str] = frozenset({"singapore", "beijing"})
+    # The prompt may be empty (wanx2.1: colorization, removing a small object; reference: 001).
+    prompt_optional: bool = False
+    # The seed documents the entry's figures come from.
+    documents: str = ""
 
     @property
     def supports_sequential(self) -> bool:
@@ -140,22 +234,42 @@ class ModelCapabilities:
     def supports_bbox(self) -> bool:
         return self.max_boxes_per_image is not None
 
+    @property
+    def sync_only(self) -> bool:
+        return self.async_path is None
+
+    def image_count(self, mode: Mode) -> IntRange:
+        if mode is Mode.INTERLEAVE and self.interleave is not None:
+            return self.interleave.images
+        return self.images.count
+
     def n_range(self, *, sequential: bool) -> IntRange:
         if sequential and self.n_sequential is not None:
             return self.n_sequential
-        return self.n
+        return self.n or IntRange(1, 1)
 
     def default_n(self, *, sequential: bool) -> int:
         if sequential and self.n_sequential_default is not None:
             return self.n_sequential_default
         return self.n_default
 
-    def max_images_billed(self, *, n: int | None, sequential: bool) -> int:
-        """The most images one request can be billed for (n, or its default)."""
+    def max_images_billed(
+        self, *, n: int | None, sequential: bool, interleave: bool = False, max_images: int | None = None
+    ) -> int:
+        """The most images one request can be billed for (n, max_images, or their defaults)."""
+        if interleave and self.interleave is not None:
+            # Reference: 004 — "max_images ... Billed per image"; n must be 1 in this mode.
+            return max_images if max_images is not None else self.interleave.max_images_default
+        if self.n is None:
+            return 1
         return n if n is not None else self.default_n(sequential=sequential)
+
+    def available_in(self, region: str) -> bool:
+        return region in self.regions
 
     def to_json(self) -> dict[str, object]:
         """The limits a browser widget needs, for a data attribute or json_script."""
+        size = self.size
         return {
             "name": self.name,
             "label": self.label,
@@ -174,34 +288,93 @@ class ModelCapabilities:
                 "recommended": self.palette.recommended,
                 "totalHundredths": self.palette.total_hundredths,
             },
-            "sizePresets": {mode.value: self.size.presets_for(mode) for mode in Mode},
-            "defaultPreset": self.size.default_preset,
-            "customPixels": {
-                mode.value: [r.lo, r.hi] for mode, r in self.size.custom_pixels.items()
-            },
-            "customMaxAspect": self.size.custom_max_aspect,
-            "n": [self.n.lo, self.n.hi, self.n_default],
+            "sizePresets": {mode.value: size.presets_for(mode) for mode in Mode} if size else {},
+            "defaultSize": size.default if size else None,
+            "customPixels": {mode.value: [r.lo, r.hi] for mode, r in size.custom_pixels.items()} if size else {},
+            "customMaxAspect": size.custom_max_aspect if size else None,
+            "n": None if self.n is None else [self.n.lo, self.n.hi, self.n_default],
             "nSequential": None
             if self.n_sequential is None
             else [self.n_sequential.lo, self.n_sequential.hi, self.n_sequential_default],
             "seed": [self.seed.lo, self.seed.hi],
             "thinkingMode": self.supports_thinking_mode,
             "watermark": self.supports_watermark,
+            "negativePromptMaxChars": self.negative_prompt_max_chars,
+            "promptExtend": self.supports_prompt_extend,
+            "interleave": None
+            if self.interleave is None
+            else {"maxImages": [self.interleave.max_images.lo, self.interleave.max_images.hi]},
+            "editFunctions": sorted(self.image_edit.functions) if self.image_edit else [],
+            "regions": sorted(self.regions),
             "unitPrices": {region: str(price) for region, price in self.unit_prices.items()},
             "currency": self.currency,
         }
 
 
+# Reference: 000, "Image input methods" — the MIME type of each format.
+_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "WEBP": "image/webp"}
+# Reference: 004, qwen-image editing models — "JPG, JPEG, PNG, BMP, TIFF, WEBP, GIF".
+_QWEN_FORMATS = {**_FORMATS, "TIFF": "image/tiff", "GIF": "image/gif"}
+
 # Reference: 002, "Image limits" — JPEG, JPG, PNG (alpha channel not supported), BMP, WEBP;
 # [240, 8000] px per side; aspect [1:8, 8:1]; at most 20 MB; 0 to 9 images.
-# Reference: 000, "Image input methods" — the MIME type of each format.
 _WAN27_IMAGES = ImageLimits(
-    formats={"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "WEBP": "image/webp"},
+    formats=_FORMATS,
     side=IntRange(240, 8000),
     max_aspect=8,
     max_bytes=20 * 1024 * 1024,
     alpha_allowed=False,
     count=IntRange(0, 9),
+)
+
+# Reference: 000, limits table — Wan2.6: 4 images, 240–8,000 px, 10 MB; 004: PNG without alpha.
+# The aspect of inputs is not limited in the documents; 1:8 to 8:1 is wan2.7's, kept as a guard.
+_WAN26_IMAGES = ImageLimits(
+    formats=_FORMATS,
+    side=IntRange(240, 8000),
+    max_aspect=8,
+    max_bytes=10 * 1024 * 1024,
+    alpha_allowed=False,
+    count=IntRange(1, 4),
+)
+
+# Reference: 000 and 003 — Wan2.5: 1–3 images, 384–5,000 px, 10 MB, "alpha channels are ignored".
+_WAN25_IMAGES = ImageLimits(
+    formats=_FORMATS,
+    side=IntRange(384, 5000),
+    max_aspect=None,
+    max_bytes=10 * 1024 * 1024,
+    alpha_allowed=True,
+    count=IntRange(1, 3),
+)
+
+
+def _qwen_images(count: IntRange) -> ImageLimits:
+    # Reference: 004 — "384–3072px per dimension. ≤10MB per image. Max 3 images."
+    return ImageLimits(
+        formats=_QWEN_FORMATS,
+        side=IntRange(384, 3072),
+        max_aspect=None,
+        max_bytes=10 * 1024 * 1024,
+        alpha_allowed=True,
+        count=count,
+    )
+
+
+# Text-to-image models take no images at all.
+_NO_IMAGES = ImageLimits(
+    formats=_FORMATS, side=IntRange(1, 1), max_aspect=None, max_bytes=0, alpha_allowed=False, count=IntRange(0, 0)
+)
+
+# Reference: 001 gives no image limits for wanx2.1-imageedit. These are the studio's: the
+# wan2.5 limits (384–5,000 px, 10 MB), so nothing the older edit model may refuse is sent.
+_WANX21_IMAGES = ImageLimits(
+    formats=_FORMATS,
+    side=IntRange(384, 5000),
+    max_aspect=None,
+    max_bytes=10 * 1024 * 1024,
+    alpha_allowed=True,
+    count=IntRange(1, 1),
 )
 
 # Reference: 002, color_palette — 3 to 10 colours (8 recommended), "#C2D1E6", "23.51%", sum 100.00%.
@@ -215,77 +388,359 @@ _WAN27_PALETTE = PaletteRules(
 
 _PRESETS = {"1K": 1024 * 1024, "2K": 2048 * 2048, "4K": 4096 * 4096}
 
-# Reference: 002, seed — [0, 2147483647].
+# Reference: 002 and 004, seed — [0, 2147483647] for every model that takes one.
 _SEED = IntRange(0, 2147483647)
+
+_MULTIMODAL_SYNC = "/services/aigc/multimodal-generation/generation"
+_MULTIMODAL_ASYNC = "/services/aigc/image-generation/generation"
+_IMAGE2IMAGE = "/services/aigc/image2image/image-synthesis"
+_TEXT2IMAGE = "/services/aigc/text2image/image-synthesis"
+
+_BEIJING = frozenset({"beijing"})
+
+# Reference: 001, "Key features" — the ten functions and their paired parameters.
+_WANX21_EDIT = ImageEditRules(
+    functions={
+        f.name: f
+        for f in (
+            EditFunction("stylization_all", "Global stylization", takes_strength=True),
+            EditFunction(
+                "stylization_local",
+                "Local stylization",
+                styles={
+                    "ice": "Ice sculpture",
+                    "cloud": "Cloud",
+                    "chinese festive lantern": "Chinese festive lantern",
+                    "wooden": "Plank",
+                    "blue and white porcelain": "Blue and white porcelain",
+                    "fluffy": "Fluffy",
+                    "weaving": "Yarn",
+                    "balloon": "Balloon",
+                },
+            ),
+            EditFunction("description_edit", "Instruction-based editing", takes_strength=True),
+            EditFunction("description_edit_with_mask", "Local inpainting (mask)", needs_mask=True),
+            EditFunction("remove_watermark", "Text and watermark removal"),
+            EditFunction("expand", "Outpainting", takes_expand=True),
+            EditFunction("super_resolution", "Super resolution", takes_upscale=True),
+            EditFunction("colorization", "Colorization"),
+            EditFunction("doodle", "Line art / doodle to image", takes_sketch=True),
+            EditFunction("control_cartoon_feature", "Reference cartoon character"),
+        )
+    },
+    strength=FloatRange(0.0, 1.0),
+    strength_default=0.5,
+    # Reference: 001 gives the example 1.5 but no range; 1.0–2.0 is the studio's limit (the
+    # public API reference's), so a scale below 1 (a crop) is never sent.
+    scale=FloatRange(1.0, 2.0),
+    upscale_factor=IntRange(1, 4),
+    mask_formats=_FORMATS,
+)
+
+
+def _wan27(name: str, label: str, description: str, *, four_k: bool, typical: float, price: str) -> ModelCapabilities:
+    presets = dict(_PRESETS) if four_k else {"1K": _PRESETS["1K"], "2K": _PRESETS["2K"]}
+    text_to_image_hi = 4096 * 4096 if four_k else 2048 * 2048
+    return ModelCapabilities(
+        name=name,
+        label=label,
+        family="wan2.7",
+        description=description,
+        body_shape=BodyShape.MESSAGES,
+        sync_path=_MULTIMODAL_SYNC,
+        async_path=_MULTIMODAL_ASYNC,
+        prompt_max_chars=5000,
+        images=_WAN27_IMAGES,
+        size=SizeRules(
+            presets=presets,
+            default="2K",
+            text_to_image_only_presets=frozenset({"4K"}) if four_k else frozenset(),
+            custom_pixels={
+                Mode.TEXT_TO_IMAGE: IntRange(768 * 768, text_to_image_hi),
+                Mode.OTHER: IntRange(768 * 768, 2048 * 2048),
+            },
+            custom_max_aspect=8,
+        ),
+        n=IntRange(1, 4),
+        n_default=4,
+        n_sequential=IntRange(1, 12),
+        n_sequential_default=12,
+        seed=_SEED,
+        max_boxes_per_image=2,
+        palette=_WAN27_PALETTE,
+        supports_thinking_mode=True,
+        supports_watermark=True,
+        typical_seconds=typical,
+        # Reference: 004 — international prices. No Beijing figure is given.
+        unit_prices={"singapore": Decimal(price)},
+        documents="002",
+    )
+
+
+def _qwen_edit(name: str, label: str, description: str, *, text_to_image: bool, n_max: int) -> ModelCapabilities:
+    # Reference: 004, "Qwen Image series" editing models: messages like wan2.6-image, 1–3
+    # references (qwen-image-2.0 and -pro also pure text), n 1–6 (qwen-image-edit: 1), size
+    # "W*H" with 512*512 to 2048*2048 pixels, default 1024*1024; synchronous.
+    return ModelCapabilities(
+        name=name,
+        label=label,
+        family="qwen-image",
+        description=description,
+        body_shape=BodyShape.MESSAGES,
+        sync_path=_MULTIMODAL_SYNC,
+        async_path=None,
+        # Not in the documents; the studio's limit (the public Qwen-Image reference's 800).
+        prompt_max_chars=800,
+        images=_qwen_images(IntRange(0 if text_to_image else 1, 3)),
+        size=SizeRules(
+            presets={},
+            default="1024*1024",
+            text_to_image_only_presets=frozenset(),
+            custom_pixels={mode: IntRange(512 * 512, 2048 * 2048) for mode in (Mode.TEXT_TO_IMAGE, Mode.OTHER)},
+            custom_max_aspect=None,
+        ),
+        n=IntRange(1, n_max),
+        n_default=1,
+        seed=_SEED,
+        typical_seconds=15.0,
+        negative_prompt_max_chars=500,
+        supports_prompt_extend=True,
+        documents="004",
+    )
+
+
+def _text2image(name: str, label: str, description: str, *, size: SizeRules, typical: float, family: str) -> ModelCapabilities:
+    # Reference: 004 — the async text2image/image-synthesis endpoint with input.prompt; n 1–4.
+    return ModelCapabilities(
+        name=name,
+        label=label,
+        family=family,
+        description=description,
+        body_shape=BodyShape.PROMPT,
+        sync_path=None,
+        async_path=_TEXT2IMAGE,
+        # Not in the documents; the studio's limit (the public text-to-image reference's 800).
+        prompt_max_chars=800,
+        images=_NO_IMAGES,
+        size=size,
+        n=IntRange(1, 4),
+        n_default=1,
+        seed=_SEED,
+        typical_seconds=typical,
+        negative_prompt_max_chars=500,
+        supports_prompt_extend=True,
+        documents="004",
+    )
+
 
 MODELS: dict[str, ModelCapabilities] = {
     caps.name: caps
     for caps in (
-        ModelCapabilities(
-            name="wan2.7-image-pro",
-            label="Wan2.7 Image Pro",
-            family="wan2.7",
-            description="Professional edition; 4K for text-to-image.",
-            adapter="multimodal",
-            sync_path="/services/aigc/multimodal-generation/generation",
-            async_path="/services/aigc/image-generation/generation",
-            prompt_max_chars=5000,
-            images=_WAN27_IMAGES,
-            size=SizeRules(
-                presets=dict(_PRESETS),
-                default_preset="2K",
-                text_to_image_only_presets=frozenset({"4K"}),
-                custom_pixels={
-                    Mode.TEXT_TO_IMAGE: IntRange(768 * 768, 4096 * 4096),
-                    Mode.OTHER: IntRange(768 * 768, 2048 * 2048),
-                },
-                custom_max_aspect=8,
-            ),
-            n=IntRange(1, 4),
-            n_default=4,
-            n_sequential=IntRange(1, 12),
-            n_sequential_default=12,
-            seed=_SEED,
-            max_boxes_per_image=2,
-            palette=_WAN27_PALETTE,
-            supports_thinking_mode=True,
-            supports_watermark=True,
-            typical_seconds=25.0,
-            # Reference: 004 — $0.075/image (international). No Beijing figure is given.
-            unit_prices={"singapore": Decimal("0.075")},
+        _wan27(
+            "wan2.7-image-pro",
+            "Wan2.7 Image Pro",
+            "Professional edition; 4K for text-to-image.",
+            four_k=True,
+            typical=25.0,
+            price="0.075",
         ),
+        _wan27("wan2.7-image", "Wan2.7 Image", "Faster generation; up to 2K.", four_k=False, typical=15.0, price="0.03"),
         ModelCapabilities(
-            name="wan2.7-image",
-            label="Wan2.7 Image",
-            family="wan2.7",
-            description="Faster generation; up to 2K.",
-            adapter="multimodal",
-            sync_path="/services/aigc/multimodal-generation/generation",
-            async_path="/services/aigc/image-generation/generation",
-            prompt_max_chars=5000,
-            images=_WAN27_IMAGES,
+            name="wan2.6-image",
+            label="Wan2.6 Image",
+            family="wan2.6",
+            description="Editing with 1–4 references, or interleaved text and images.",
+            body_shape=BodyShape.MESSAGES,
+            # Reference: 004 — sync for editing only; interleave needs async (the studio polls).
+            sync_path=_MULTIMODAL_SYNC,
+            async_path=_MULTIMODAL_ASYNC,
+            # Reference: 004, "Prompt length limit" — 2,000 characters for wan2.6-image.
+            prompt_max_chars=2000,
+            images=_WAN26_IMAGES,
+            # Reference: 004 — editing: 1K (default) or 2K or W*H with [768², 2048²] pixels;
+            # interleave: W*H with [768², 1280²]; 000 — aspect 1:4 to 4:1.
             size=SizeRules(
-                presets={"1K": _PRESETS["1K"], "2K": _PRESETS["2K"]},
-                default_preset="2K",
+                presets={"1K": 1280 * 1280, "2K": 2048 * 2048},
+                default="1K",
                 text_to_image_only_presets=frozenset(),
                 custom_pixels={
-                    Mode.TEXT_TO_IMAGE: IntRange(768 * 768, 2048 * 2048),
                     Mode.OTHER: IntRange(768 * 768, 2048 * 2048),
+                    Mode.INTERLEAVE: IntRange(768 * 768, 1280 * 1280),
                 },
-                custom_max_aspect=8,
+                custom_max_aspect=4,
+                preset_modes=frozenset({Mode.OTHER}),
             ),
             n=IntRange(1, 4),
             n_default=4,
-            n_sequential=IntRange(1, 12),
-            n_sequential_default=12,
             seed=_SEED,
-            max_boxes_per_image=2,
-            palette=_WAN27_PALETTE,
-            supports_thinking_mode=True,
-            supports_watermark=True,
+            typical_seconds=20.0,
+            negative_prompt_max_chars=500,
+            supports_prompt_extend=True,
+            interleave=InterleaveRules(images=IntRange(0, 1), max_images=IntRange(1, 5), max_images_default=5),
+            documents="004, 000",
+        ),
+        ModelCapabilities(
+            name="wan2.6-t2i",
+            label="Wan2.6 Text to Image",
+            family="wan2.6",
+            description="Dedicated text-to-image; no references.",
+            body_shape=BodyShape.MESSAGES,
+            sync_path=_MULTIMODAL_SYNC,
+            async_path=_MULTIMODAL_ASYNC,
+            # Reference: 004, "Prompt length limit" — 2,100 characters for wan2.6-t2i.
+            prompt_max_chars=2100,
+            images=_NO_IMAGES,
+            # Reference: 004 — default 1280*1280; total [1280², 1440²]; aspect 1:4 to 4:1. The
+            # same document recommends 1472*1104 and 1696*960, just under 1280²: the lower bound
+            # is the smallest recommended size, so every size the document suggests is taken.
+            size=SizeRules(
+                presets={},
+                default="1280*1280",
+                text_to_image_only_presets=frozenset(),
+                custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(1472 * 1104, 1440 * 1440)},
+                custom_max_aspect=4,
+            ),
+            n=IntRange(1, 4),
+            n_default=4,
+            seed=_SEED,
             typical_seconds=15.0,
-            # Reference: 004 — $0.03/image (international).
-            unit_prices={"singapore": Decimal("0.03")},
+            negative_prompt_max_chars=500,
+            supports_prompt_extend=True,
+            documents="004",
+        ),
+        _text2image(
+            "wan2.2-t2i-flash",
+            "Wan2.2 T2I Flash",
+            "Fastest, cheapest drafts.",
+            family="wan2.2",
+            typical=5.0,
+            # Not in the documents beyond the name; the studio takes "W*H" with 512*512 to
+            # 1440*1440 pixels (the public reference's range), default 1024*1024.
+            size=SizeRules(
+                presets={},
+                default="1024*1024",
+                text_to_image_only_presets=frozenset(),
+                custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(512 * 512, 1440 * 1440)},
+                custom_max_aspect=None,
+            ),
+        ),
+        ModelCapabilities(
+            name="wan2.5-i2i-preview",
+            label="Wan2.5 Image to Image (preview)",
+            family="wan2.5",
+            description="Editing and fusion of 1–3 images; shows the rewritten prompt.",
+            body_shape=BodyShape.PROMPT,
+            sync_path=None,
+            async_path=_IMAGE2IMAGE,
+            # Reference: 000, limits table — 2,000 characters.
+            prompt_max_chars=2000,
+            images=_WAN25_IMAGES,
+            # Reference: 000 — W*H only, [768*768, 1280*1280] pixels, 1:4 to 4:1; without a
+            # size the output follows the (last) input image's aspect at about 1280*1280.
+            size=SizeRules(
+                presets={},
+                default="1280*1280",
+                text_to_image_only_presets=frozenset(),
+                custom_pixels={Mode.OTHER: IntRange(768 * 768, 1280 * 1280)},
+                custom_max_aspect=4,
+                follows_input_aspect=True,
+            ),
+            n=IntRange(1, 4),
+            n_default=4,
+            seed=_SEED,
+            typical_seconds=45.0,
+            negative_prompt_max_chars=500,
+            supports_prompt_extend=True,
+            documents="003, 000",
+        ),
+        ModelCapabilities(
+            name="wanx2.1-imageedit",
+            label="Wanx2.1 Image Edit",
+            family="wanx2.1",
+            description="Ten editing functions, including mask inpainting and outpainting. Beijing only.",
+            body_shape=BodyShape.IMAGE_EDIT,
+            sync_path=None,
+            async_path=_IMAGE2IMAGE,
+            # Not in the documents; the studio's limit (the public API reference's 800).
+            prompt_max_chars=800,
+            images=_WANX21_IMAGES,
+            size=None,
+            n=IntRange(1, 4),
+            n_default=1,
+            seed=_SEED,
+            typical_seconds=12.0,
+            # Reference: 001, "Pricing" (Beijing) — $0.020070/image.
+            unit_prices={"beijing": Decimal("0.020070")},
+            image_edit=_WANX21_EDIT,
+            regions=_BEIJING,
+            prompt_optional=True,
+            documents="001",
+        ),
+        _qwen_edit(
+            "qwen-image-2.0-pro",
+            "Qwen-Image 2.0 Pro",
+            "Best text rendering; text-to-image or editing with 1–3 references.",
+            text_to_image=True,
+            n_max=6,
+        ),
+        _qwen_edit(
+            "qwen-image-2.0", "Qwen-Image 2.0", "Text-to-image or editing with 1–3 references.", text_to_image=True, n_max=6
+        ),
+        _qwen_edit(
+            "qwen-image-edit-max", "Qwen-Image Edit Max", "Precise text and element editing, 1–3 references.", text_to_image=False, n_max=6
+        ),
+        _qwen_edit(
+            "qwen-image-edit-plus", "Qwen-Image Edit Plus", "Text and element editing, 1–3 references.", text_to_image=False, n_max=6
+        ),
+        _qwen_edit("qwen-image-edit", "Qwen-Image Edit", "Editing with 1–3 references; one image.", text_to_image=False, n_max=1),
+        *(
+            _text2image(
+                name,
+                label,
+                "Fixed sizes, batch text-to-image.",
+                family="qwen-image",
+                typical=15.0,
+                # Reference: 004 — the five fixed resolutions, default 1328*1328.
+                size=SizeRules(
+                    presets={},
+                    default="1328*1328",
+                    text_to_image_only_presets=frozenset(),
+                    custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(928 * 1664, 1328 * 1328)},
+                    custom_max_aspect=None,
+                    fixed=("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"),
+                ),
+            )
+            for name, label in (("qwen-image-plus", "Qwen-Image Plus"), ("qwen-image-max", "Qwen-Image Max"))
+        ),
+        ModelCapabilities(
+            name="z-image-turbo",
+            label="Z-Image Turbo",
+            family="z-image",
+            description="Fast, low-cost text-to-image; one image per request.",
+            body_shape=BodyShape.MESSAGES,
+            # Reference: 004 — "Sync-only ... async invocation is not supported."
+            sync_path=_MULTIMODAL_SYNC,
+            async_path=None,
+            # Not in the documents; the studio's limit (the public reference's 800).
+            prompt_max_chars=800,
+            images=_NO_IMAGES,
+            # Reference: 004 — default 1024*1024 (common: 1024*1024, 1280*720, 720*1280); no
+            # range is documented, so the studio takes 512*512 to 2048*2048 pixels.
+            size=SizeRules(
+                presets={},
+                default="1024*1024",
+                text_to_image_only_presets=frozenset(),
+                custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(512 * 512, 2048 * 2048)},
+                custom_max_aspect=None,
+            ),
+            # Reference: 004 — "No n parameter ... the server returns 400 if n is provided".
+            n=None,
+            n_default=1,
+            seed=_SEED,
+            supports_watermark=False,
+            typical_seconds=3.0,
+            supports_prompt_extend=True,
+            documents="004",
         ),
     )
 }
@@ -352,17 +807,22 @@ def output_size(
     Presets give the total pixels; the aspect ratio is that of the LAST input image, or square
     without images (reference: 002, size, "Image aspect ratio"). "W*H" is taken as asked.
     """
-    size = size or caps.size.default_preset
-    custom = parse_size(size)
-    if custom is not None:
-        return custom
-    total = caps.size.presets[size]
+    rules = caps.size
+    assert rules is not None, f"{caps.name} takes no size; its output follows its input"
+    if size is None and rules.follows_input_aspect:
+        total = rules.default_pixels()
+    else:
+        size = size or rules.default
+        custom = parse_size(size)
+        if custom is not None:
+            return custom
+        total = rules.presets[size]
     if last_image is None:
         side = math.isqrt(total)
         return side, side
     w, h = last_image
     ratio = w / h
-    step = caps.size.side_multiple
+    step = rules.side_multiple
     out_w = max(step, round(math.sqrt(total * ratio) / step) * step)
     out_h = max(step, round(math.sqrt(total / ratio) / step) * step)
     return out_w, out_h
@@ -370,5 +830,5 @@ def output_size(
 
 def within_tolerance(caps: ModelCapabilities, asked: tuple[int, int], got: tuple[int, int]) -> bool:
     """Whether an output size is what was asked, allowing the documented slight difference."""
-    tol = caps.size.tolerance
-    return all(abs(g - a) <= max(caps.size.side_multiple, a * tol) for a, g in zip(asked, got))
+    tol, step = (caps.size.tolerance, caps.size.side_multiple) if caps.size else (0.05, 16)
+    return all(abs(g - a) <= max(step, a * tol) for a, g in zip(asked, got))

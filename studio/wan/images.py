@@ -178,10 +178,13 @@ def size_problem(byte_size: int, max_bytes: int) -> str:
     return f"file is {shown}, more than the {max_bytes / _MIB:g} MB limit"
 
 
-def aspect_within(width: int, height: int, max_aspect: int) -> bool:
-    """Whether width:height lies within 1:max_aspect to max_aspect:1 (integer arithmetic)."""
+def aspect_within(width: int, height: int, max_aspect: int | None) -> bool:
+    """Whether width:height lies within 1:max_aspect to max_aspect:1 (integer arithmetic); any
+    shape when the model documents no limit (None)."""
     if width <= 0 or height <= 0:
         return False
+    if max_aspect is None:
+        return True
     return max(width, height) <= max_aspect * min(width, height)
 
 

@@ -1,8 +1,12 @@
-"""A Wan2.7 generation request as typed values, and the exact JSON body the API documents.
+"""A generation request as typed values, and the exact JSON body each model documents.
 
-Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Request body": one user message whose
-content holds the images (their order is the image order) and one text item; every optional
-setting under "parameters".
+Three body shapes (studio.wan.capabilities.BodyShape):
+
+* messages — reference 002 ("Request body") and 004: one user message whose content holds the
+  images (their order is the image order) and one text item; options under "parameters";
+* prompt — references 003 and 004: input.prompt, input.negative_prompt, input.images;
+* image_edit — reference 001: input.function, input.prompt, input.base_image_url and
+  input.mask_image_url.
 """
 
 from __future__ import annotations
@@ -11,8 +15,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from studio.wan.capabilities import DEFAULT_MODEL, PaletteRules, get_model
-from studio.wan.images import ImageDecodeError, inspect_image, parse_data_url, to_data_url
+from studio.wan.capabilities import (
+    DEFAULT_MODEL,
+    MODELS,
+    BodyShape,
+    PaletteRules,
+    get_model,
+)
+from studio.wan.images import (
+    ImageDecodeError,
+    inspect_image,
+    parse_data_url,
+    to_data_url,
+)
 
 Box = tuple[int, int, int, int]
 
@@ -117,10 +132,59 @@ class GenerationRequest:
     thinking_mode: bool | None = None
     watermark: bool | None = None
     seed: int | None = None
+    # wan2.5/2.6, qwen-image: text to keep out, and the provider's prompt rewriting.
+    negative_prompt: str | None = None
+    prompt_extend: bool | None = None
+    # wan2.6-image: interleaved text and images, at most max_images of them.
+    enable_interleave: bool = False
+    max_images: int | None = None
+    # wanx2.1-imageedit: the function, its mask (white = edit) and its paired parameters.
+    function: str | None = None
+    mask: ImageInput | None = None
+    strength: float | None = None
+    top_scale: float | None = None
+    bottom_scale: float | None = None
+    left_scale: float | None = None
+    right_scale: float | None = None
+    upscale_factor: int | None = None
+    is_sketch: bool | None = None
+
+
+# Parameters sent as given when set, in the documents' order.
+_PLAIN_PARAMETERS = ("size", "n", "max_images", "prompt_extend", "thinking_mode", "watermark", "seed")
+_EDIT_PARAMETERS = ("n", "watermark", "seed", "strength", "top_scale", "bottom_scale", "left_scale", "right_scale",
+                    "upscale_factor", "is_sketch")
+
+
+def shape_of(model: str, body: dict[str, Any] | None = None) -> BodyShape:
+    """A model's body shape; for a model nobody knows, the shape its body has."""
+    if model in MODELS:
+        return MODELS[model].body_shape
+    inp = (body or {}).get("input")
+    if isinstance(inp, dict) and "function" in inp:
+        return BodyShape.IMAGE_EDIT
+    if isinstance(inp, dict) and "prompt" in inp:
+        return BodyShape.PROMPT
+    return BodyShape.MESSAGES
 
 
 def build_body(req: GenerationRequest) -> dict[str, Any]:
     """The JSON body for both the sync and the async endpoint."""
+    shape = shape_of(req.model)
+    if shape is BodyShape.PROMPT:
+        inp: dict[str, Any] = {"prompt": req.prompt}
+        if req.negative_prompt:
+            inp["negative_prompt"] = req.negative_prompt
+        if req.images:
+            inp["images"] = [image.as_api_value() for image in req.images]
+        return {"model": req.model, "input": inp, "parameters": _set(req, _PLAIN_PARAMETERS)}
+    if shape is BodyShape.IMAGE_EDIT:
+        inp = {"function": req.function, "prompt": req.prompt}
+        if req.images:
+            inp["base_image_url"] = req.images[0].as_api_value()
+        if req.mask is not None:
+            inp["mask_image_url"] = req.mask.as_api_value()
+        return {"model": req.model, "input": inp, "parameters": _set(req, _EDIT_PARAMETERS)}
     content: list[dict[str, str]] = [{"image": image.as_api_value()} for image in req.images]
     content.append({"text": req.prompt})
     return {
@@ -130,12 +194,16 @@ def build_body(req: GenerationRequest) -> dict[str, Any]:
     }
 
 
+def _set(req: GenerationRequest, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(req, name) for name in names if getattr(req, name) is not None}
+
+
 def _parameters(req: GenerationRequest) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for name in ("size", "n", "thinking_mode", "watermark", "seed"):
-        value = getattr(req, name)
-        if value is not None:
-            params[name] = value
+    params = _set(req, _PLAIN_PARAMETERS)
+    if req.negative_prompt:
+        params["negative_prompt"] = req.negative_prompt
+    if req.enable_interleave:
+        params["enable_interleave"] = True
     if req.enable_sequential:
         params["enable_sequential"] = True
     if any(req.boxes):
@@ -159,14 +227,34 @@ def parse_body(body: dict[str, Any]) -> GenerationRequest:
 
 
 def _parse_body(body: dict[str, Any]) -> GenerationRequest:
-    content = body["input"]["messages"][0]["content"]
-    images = tuple(_parse_image(item["image"]) for item in content if "image" in item)
-    prompt = next(item["text"] for item in content if "text" in item)
+    shape = shape_of(body["model"], body)
     params: dict[str, Any] = body.get("parameters") or {}
+    inp = body["input"]
+    mask = None
+    negative_prompt = params.get("negative_prompt")
+    if shape is BodyShape.PROMPT:
+        prompt = inp["prompt"]
+        images = tuple(_parse_image(value) for value in inp.get("images", ()))
+        negative_prompt = inp.get("negative_prompt")
+    elif shape is BodyShape.IMAGE_EDIT:
+        prompt = inp.get("prompt", "")
+        images = (_parse_image(inp["base_image_url"]),)
+        mask = _parse_image(inp["mask_image_url"]) if inp.get("mask_image_url") else None
+    else:
+        content = inp["messages"][0]["content"]
+        images = tuple(_parse_image(item["image"]) for item in content if "image" in item)
+        prompt = next(item["text"] for item in content if "text" in item)
     return GenerationRequest(
         model=body["model"],
         prompt=prompt,
         images=images,
+        negative_prompt=negative_prompt,
+        prompt_extend=params.get("prompt_extend"),
+        enable_interleave=params.get("enable_interleave", False),
+        max_images=params.get("max_images"),
+        function=inp.get("function"),
+        mask=mask,
+        **{name: params.get(name) for name in _EDIT_PARAMETERS[3:]},
         boxes=tuple(tuple(_parse_box(box) for box in entry) for entry in params.get("bbox_list", ())),
         color_palette=tuple(_parse_color(entry) for entry in params.get("color_palette", ())),
         size=params.get("size"),

@@ -1,7 +1,8 @@
 """Provider JSON parsed into typed, frozen objects at the edge; nothing past here digs into dicts.
 
 Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Response parameters" of the synchronous call,
-of "Step 1: Create a task" and of "Step 2: Query the result by task ID". The parsers accept extra
+of "Step 1: Create a task" and of "Step 2: Query the result by task ID"; 003 and 001 for the
+image-synthesis endpoints' output.results[]. The parsers accept extra
 keys, `code`/`message` at the top level or inside `output` (a FAILED task carries them there), and
 the SDK's camelCase `requestId`.
 """
@@ -49,6 +50,12 @@ class OutputItem:
     type: str
     image: str | None
     text: str | None
+    # output.results[] of the image-synthesis endpoints (references 003, 001): the prompt as
+    # the provider rewrote it, and a failed result's code and message (a partial failure).
+    orig_prompt: str | None = None
+    actual_prompt: str | None = None
+    code: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,36 @@ def _parse_choices(output: Mapping[str, object], body: object) -> tuple[OutputIt
     return tuple(items)
 
 
+def _parse_results(output: Mapping[str, object], body: object) -> tuple[OutputItem, ...]:
+    """output.results[] (references 003 and 001): {url, orig_prompt, actual_prompt}, or
+    {code, message} for an image that failed while others succeeded."""
+    results = output.get("results")
+    if results is None:
+        return ()
+    if not isinstance(results, list):
+        raise MalformedResponse("expected output.results to be a list", body=body)
+    items: list[OutputItem] = []
+    for entry in results:
+        result = _require_mapping(entry, "a result", body)
+        url = _optional_str(result, "url")
+        items.append(
+            OutputItem(
+                type="image" if url else "failed",
+                image=url,
+                text=None,
+                orig_prompt=_optional_str(result, "orig_prompt"),
+                actual_prompt=_optional_str(result, "actual_prompt"),
+                code=_optional_str(result, "code"),
+                message=_optional_str(result, "message"),
+            )
+        )
+    return tuple(items)
+
+
+def _output_items(output: Mapping[str, object], body: object) -> tuple[OutputItem, ...]:
+    return _parse_choices(output, body) + _parse_results(output, body)
+
+
 def _images(items: tuple[OutputItem, ...]) -> tuple[str, ...]:
     return tuple(item.image for item in items if item.type == "image" and item.image)
 
@@ -205,7 +242,7 @@ def parse_generation(body: object) -> GenerationResult:
     """The synchronous endpoint's success body."""
     top = _require_mapping(body, "the response", body)
     output = _require_mapping(top.get("output"), "output", body)
-    items = _parse_choices(output, body)
+    items = _output_items(output, body)
     return GenerationResult(
         request_id=_request_id(top),
         images=_images(items),
@@ -242,7 +279,7 @@ def parse_task(body: object) -> TaskResult:
     top = _require_mapping(body, "the response", body)
     output = _require_mapping(top.get("output"), "output", body)
     task_id, status = _task_identity(output, body)
-    items = _parse_choices(output, body)
+    items = _output_items(output, body)
     metrics = output.get("task_metrics")
     return TaskResult(
         task_id=task_id,

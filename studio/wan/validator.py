@@ -14,19 +14,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from studio.wan.capabilities import DEFAULT_MODEL, MODELS, ImageLimits, ModelCapabilities, get_model
-from studio.wan.images import (
-    ImageDecodeError,
-    data_url_byte_size,
-    image_problems,
-    inspect_image,
-    parse_data_url,
-    size_problem,
+from studio.wan.capabilities import (
+    DEFAULT_MODEL,
+    MODELS,
+    BodyShape,
+    IntRange,
+    Mode,
+    ModelCapabilities,
+    get_model,
 )
-from studio.wan.request import GenerationRequest, build_body, is_http_url
-from studio.wan.validator_params import SeenImage, check_parameters, describe_value, is_array, plural
+from studio.wan.request import GenerationRequest, build_body
+from studio.wan.validator_inputs import (
+    check_edit_input,
+    check_image,
+    check_prompt_input,
+    check_prompt_text,
+    unknown_fields,
+)
+from studio.wan.validator_params import (
+    SeenImage,
+    check_parameters,
+    describe_value,
+    is_array,
+    plural,
+)
 
 _BODY_FIELDS = ("model", "input", "parameters")
 _INPUT_FIELDS = ("messages",)
@@ -62,41 +74,43 @@ class ValidationReport:
         self.notes.append(f"note: {path}: {message}")
 
 
-def validate_body(body: object, *, strict: bool = True) -> ValidationReport:
+def validate_body(body: object, *, strict: bool = True, region: str | None = None) -> ValidationReport:
     """All problems of a request body. strict=False lets an over-long prompt through, as the
-    service does (it truncates); the emulator uses that."""
+    service does (it truncates); the emulator uses that. With a region, a model that region
+    does not serve is a problem too."""
     report = ValidationReport()
     try:
-        _check_body(body, report, strict=strict)
+        _check_body(body, report, strict=strict, region=region)
     except Exception as exc:  # Never raise on any input; a bug here must still read as a report.
         report.add("body", f"could not be checked completely ({type(exc).__name__}: {exc})")
     return report
 
 
-def validate_request(req: GenerationRequest, *, strict: bool = True) -> ValidationReport:
-    return validate_body(build_body(req), strict=strict)
+def validate_request(req: GenerationRequest, *, strict: bool = True, region: str | None = None) -> ValidationReport:
+    return validate_body(build_body(req), strict=strict, region=region)
 
 
-def _check_body(body: object, report: ValidationReport, *, strict: bool) -> None:
+def _check_body(body: object, report: ValidationReport, *, strict: bool, region: str | None) -> None:
     if not isinstance(body, dict):
         report.add("body", f"must be a JSON object, not {describe_value(body)}")
         return
-    _unknown_fields(body, _BODY_FIELDS, "", "a field of the request body", report)
+    unknown_fields(body, _BODY_FIELDS, "", "a field of the request body", report)
     caps = _check_model(body, report)
-    images = _check_input(body, caps, report, strict=strict)
-    check_parameters(body.get("parameters", {}), caps=caps, images=images, report=report)
-
-
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _unknown_fields(
-    obj: dict[Any, Any], allowed: tuple[str, ...], path: str, what: str, report: ValidationReport
-) -> None:
-    for key in obj:
-        if key not in allowed:
-            report.add(_join(path, key), f"is not {what} (expected {', '.join(allowed)})")
+    if region is not None and "model" not in {p.path for p in report.problems} and not caps.available_in(region):
+        served = " and ".join(sorted(caps.regions))
+        report.add("model", f"{caps.name} is served only in the {served} region, not {region}")
+    params = body.get("parameters", {})
+    interleave = caps.interleave is not None and isinstance(params, dict) and params.get("enable_interleave") is True
+    allowed = caps.image_count(Mode.INTERLEAVE if interleave else Mode.OTHER)
+    if caps.body_shape is BodyShape.PROMPT:
+        images = check_prompt_input(body, caps, allowed, report, strict=strict)
+    elif caps.body_shape is BodyShape.IMAGE_EDIT:
+        images = check_edit_input(body, caps, report, strict=strict, params=params)
+    else:
+        images = _check_input(body, caps, allowed, report, strict=strict)
+    inp = body.get("input")
+    function = inp.get("function") if isinstance(inp, dict) and isinstance(inp.get("function"), str) else None
+    check_parameters(params, caps=caps, images=images, report=report, function=function)
 
 
 def _known_models() -> str:
@@ -119,7 +133,7 @@ def _check_model(body: dict[Any, Any], report: ValidationReport) -> ModelCapabil
 
 
 def _check_input(
-    body: dict[Any, Any], caps: ModelCapabilities, report: ValidationReport, *, strict: bool
+    body: dict[Any, Any], caps: ModelCapabilities, allowed: IntRange, report: ValidationReport, *, strict: bool
 ) -> list[SeenImage]:
     content = _content_of(body, report)
     if content is None:
@@ -129,10 +143,13 @@ def _check_input(
     for i, item in enumerate(content):
         _sort_item(item, f"{_CONTENT}[{i}]", texts, images, report)
     _check_texts(texts, caps, report, strict=strict)
-    # Reference: 002, "Image quantity limits" — 0 to 9 images, in content order.
-    if len(images) not in caps.images.count:
-        report.add(_CONTENT, f"has {plural(len(images), 'image')}; {caps.name} takes {caps.images.count.describe()}")
-    return [_check_image(value, path, caps.images, report) for path, value in images]
+    # Reference: 002, "Image quantity limits" — 0 to 9 images, in content order (000 and 004
+    # for the other models' counts).
+    if len(images) not in allowed:
+        report.add(_CONTENT, f"has {plural(len(images), 'image')}; {caps.name} takes {allowed.describe()}")
+    if not caps.images.count.hi:
+        return []  # a text-to-image model: the count says it all
+    return [check_image(value, path, caps.images, report) for path, value in images]
 
 
 def _content_of(body: dict[Any, Any], report: ValidationReport) -> list[Any] | None:
@@ -144,7 +161,7 @@ def _content_of(body: dict[Any, Any], report: ValidationReport) -> list[Any] | N
     if not isinstance(inp, dict):
         report.add("input", f"must be an object with messages, not {describe_value(inp)}")
         return None
-    _unknown_fields(inp, _INPUT_FIELDS, "input", "a field of input", report)
+    unknown_fields(inp, _INPUT_FIELDS, "input", "a field of input", report)
     messages = inp.get("messages")
     if not is_array(messages):
         report.add(_MESSAGES, f"must be an array holding one message, not {describe_value(messages)}")
@@ -161,7 +178,7 @@ def _message_content(message: object, report: ValidationReport) -> list[Any] | N
     if not isinstance(message, dict):
         report.add(_MESSAGE, f"must be an object with role and content, not {describe_value(message)}")
         return None
-    _unknown_fields(message, _MESSAGE_FIELDS, _MESSAGE, "a field of a message", report)
+    unknown_fields(message, _MESSAGE_FIELDS, _MESSAGE, "a field of a message", report)
     # Reference: 002, role — "This parameter must be set to user."
     if "role" not in message:
         report.add(f"{_MESSAGE}.role", 'is required and must be "user"')
@@ -184,7 +201,7 @@ def _sort_item(
     if not isinstance(item, dict):
         report.add(path, f'must be an object with "text" or "image", not {describe_value(item)}')
         return
-    _unknown_fields(item, _CONTENT_FIELDS, path, "a content field", report)
+    unknown_fields(item, _CONTENT_FIELDS, path, "a content field", report)
     if "text" in item and "image" in item:
         report.add(path, 'must have exactly one of "text" and "image", not both')
     elif "text" in item:
@@ -204,54 +221,4 @@ def _check_texts(
     for path, _ in texts[1:]:
         report.add(path, f"only one text item (the prompt) is allowed; the first is {texts[0][0]}")
     path, prompt = texts[0]
-    if not isinstance(prompt, str):
-        report.add(path, f"must be a string, not {describe_value(prompt)}")
-    elif not prompt.strip():
-        report.add(path, "the prompt is empty")
-    elif len(prompt) > caps.prompt_max_chars:
-        # Reference: 002, text — at most 5,000 characters, each counting as one; "Any excess is
-        # automatically truncated", which the emulator (strict=False) imitates.
-        if strict:
-            report.add(path, f"prompt is {len(prompt):,} characters, more than the {caps.prompt_max_chars:,} allowed")
-        else:
-            report.note(path, f"prompt is {len(prompt):,} characters; the first {caps.prompt_max_chars:,} are used")
-
-
-def _check_image(value: object, path: str, limits: ImageLimits, report: ValidationReport) -> SeenImage:
-    """Check one image value; its pixel size when it could be read."""
-    if not isinstance(value, str):
-        report.add(path, f"must be a URL string, not {describe_value(value)}")
-        return SeenImage(size=None, is_url=False)
-    # Reference: 002, "Supported input formats" — an HTTP(S) URL or data:{MIME_type};base64,{data}.
-    if is_http_url(value):
-        if not urlsplit(value).netloc:
-            report.add(path, f"{describe_value(value)} is not a usable URL (it has no host)")
-        else:
-            report.note(path, "pixel checks skipped for an http(s) URL (the validator does not fetch it)")
-        return SeenImage(size=None, is_url=True)
-    if value[:5].lower() == "data:":
-        return SeenImage(size=_check_data_url(value, path, limits, report), is_url=False)
-    hint = " (file:// paths only work through the SDKs; send the bytes as a data URL)"
-    report.add(
-        path,
-        "must be an http(s) URL or a data:{MIME type};base64,{data} URL, "
-        f"not {describe_value(value)}{hint if value[:7].lower() == 'file://' else ''}",
-    )
-    return SeenImage(size=None, is_url=False)
-
-
-def _check_data_url(value: str, path: str, limits: ImageLimits, report: ValidationReport) -> tuple[int, int] | None:
-    # Refuse an oversized image by its encoded length before decoding it.
-    estimated = data_url_byte_size(value)
-    if estimated > limits.max_bytes:
-        report.add(path, size_problem(estimated, limits.max_bytes))
-        return None
-    try:
-        declared_mime, data = parse_data_url(value)
-        info = inspect_image(data)
-    except ImageDecodeError as exc:
-        report.add(path, str(exc))
-        return None
-    for message in image_problems(info, limits, declared_mime=declared_mime):
-        report.add(path, message)
-    return info.width, info.height
+    check_prompt_text(prompt, path, caps, report, strict=strict)

@@ -1,7 +1,9 @@
 """Checks of a request body's "parameters" object, for studio.wan.validator.
 
 Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "parameters": bbox_list, enable_sequential,
-size, n, thinking_mode, color_palette, watermark, seed.
+size, n, thinking_mode, color_palette, watermark, seed; 004 for negative_prompt, prompt_extend,
+enable_interleave and max_images; 001 for the image edit's strength, scales, upscale_factor and
+is_sketch. Which of them a model takes comes from its capability entry.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.wan.capabilities import MODELS, IntRange, Mode, ModelCapabilities, PaletteRules, mode_for
+from studio.wan.capabilities import (
+    MODELS,
+    BodyShape,
+    FloatRange,
+    IntRange,
+    Mode,
+    ModelCapabilities,
+    PaletteRules,
+    mode_for,
+)
 from studio.wan.images import aspect_within, format_aspect
 from studio.wan.request import format_ratio, parse_ratio
 
@@ -20,10 +31,15 @@ if TYPE_CHECKING:
     from studio.wan.validator import ValidationReport
 
 _PARAMS = "parameters"
-_BOOLEANS = ("enable_sequential", "thinking_mode", "watermark")
+_BOOLEANS = ("enable_sequential", "thinking_mode", "watermark", "prompt_extend", "enable_interleave", "is_sketch")
+_SCALES = ("top_scale", "bottom_scale", "left_scale", "right_scale")
 _PALETTE_FIELDS = ("hex", "ratio")
 _CUSTOM_SIZE = re.compile(r"(\d{1,9})\*(\d{1,9})", re.ASCII)
-_MODE_LABELS = {Mode.TEXT_TO_IMAGE: "text-to-image", Mode.OTHER: "image editing and image sets"}
+_MODE_LABELS = {
+    Mode.TEXT_TO_IMAGE: "text-to-image",
+    Mode.OTHER: "image editing and image sets",
+    Mode.INTERLEAVE: "interleaved text and images",
+}
 _SHOWN_CHARS = 40
 
 
@@ -70,22 +86,37 @@ def is_int(value: object) -> bool:
 
 
 def known_parameters(caps: ModelCapabilities) -> list[str]:
-    """The parameter names a model takes, in the reference's order."""
+    """The parameter names a model takes, in the references' order."""
+    edit = caps.image_edit is not None
     offered = {
         "bbox_list": caps.supports_bbox,
         "enable_sequential": caps.supports_sequential,
-        "size": True,
-        "n": True,
+        "enable_interleave": caps.interleave is not None,
+        "size": caps.size is not None,
+        "n": caps.n is not None,
+        "max_images": caps.interleave is not None,
+        # Only the messages body carries it in parameters; the others put it in input.
+        "negative_prompt": caps.negative_prompt_max_chars is not None and caps.body_shape is BodyShape.MESSAGES,
+        "prompt_extend": caps.supports_prompt_extend,
         "thinking_mode": caps.supports_thinking_mode,
         "color_palette": caps.palette is not None,
         "watermark": caps.supports_watermark,
-        "seed": True,
+        "seed": caps.supports_seed,
+        "strength": edit,
+        **{name: edit for name in _SCALES},
+        "upscale_factor": edit,
+        "is_sketch": edit,
     }
     return [name for name, available in offered.items() if available]
 
 
 def check_parameters(
-    params: object, *, caps: ModelCapabilities, images: list[SeenImage], report: ValidationReport
+    params: object,
+    *,
+    caps: ModelCapabilities,
+    images: list[SeenImage],
+    report: ValidationReport,
+    function: str | None = None,
 ) -> None:
     if not isinstance(params, dict):
         report.add(_PARAMS, f"must be an object, not {describe_value(params)}")
@@ -99,13 +130,27 @@ def check_parameters(
             shown = describe_value(params[name])
             report.add(f"{_PARAMS}.{name}", f"must be true or false (a JSON boolean), not {shown}")
     sequential = params.get("enable_sequential") is True
-    mode = mode_for(image_count=len(images), sequential=sequential)
-    if "n" in params:
-        _check_n(params["n"], caps, sequential, report)
-    if "seed" in params:
+    interleave = params.get("enable_interleave") is True and caps.interleave is not None
+    mode = mode_for(image_count=len(images), sequential=sequential, interleave=interleave)
+    if "n" in params and "n" in known:
+        if interleave:
+            # Reference: 004 — n "Must be 1" in interleave mode; max_images sets the count.
+            if params["n"] != 1:
+                report.add(f"{_PARAMS}.n", f"must be 1 with enable_interleave (use max_images), not {describe_value(params['n'])}")
+        else:
+            _check_n(params["n"], caps, sequential, report)
+    if "seed" in params and "seed" in known:
         _check_int_in(params["seed"], caps.seed, f"{_PARAMS}.seed", report)
-    if "size" in params:
+    if "size" in params and "size" in known:
         _check_size(params["size"], caps, mode, len(images), sequential, report)
+    if "negative_prompt" in params and "negative_prompt" in known:
+        from studio.wan.validator_inputs import check_negative_prompt
+
+        check_negative_prompt(params["negative_prompt"], f"{_PARAMS}.negative_prompt", caps, report)
+    if caps.interleave is not None:
+        _check_interleave(params, caps, interleave, report)
+    if caps.image_edit is not None:
+        _check_edit_parameters(params, caps, function, report)
     if "bbox_list" in params and caps.max_boxes_per_image is not None:
         _check_bbox_list(params["bbox_list"], caps.max_boxes_per_image, images, report)
     if "color_palette" in params and caps.palette is not None:
@@ -124,6 +169,53 @@ def _check_int_in(value: object, allowed: IntRange, path: str, report: Validatio
         report.add(path, f"must be an integer, not {describe_value(value)}")
     elif value not in allowed:
         report.add(path, f"{describe_value(value)} is outside {allowed.describe()}{hint}")
+
+
+def _check_interleave(params: dict, caps: ModelCapabilities, interleave: bool, report: ValidationReport) -> None:
+    assert caps.interleave is not None
+    if "max_images" in params:
+        if not interleave:
+            report.add(f"{_PARAMS}.max_images", "is only taken with enable_interleave true (use n otherwise)")
+        else:
+            _check_int_in(params["max_images"], caps.interleave.max_images, f"{_PARAMS}.max_images", report)
+    # Reference: 004 — prompt_extend is for editing mode only ("—" for interleave).
+    if interleave and "prompt_extend" in params:
+        report.add(f"{_PARAMS}.prompt_extend", "is for editing mode only, not with enable_interleave")
+
+
+def _check_number_in(value: object, allowed: FloatRange, path: str, report: ValidationReport) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        report.add(path, f"must be a number, not {describe_value(value)}")
+    elif value not in allowed:
+        report.add(path, f"{describe_value(value)} is outside {allowed.describe()}")
+
+
+def _check_edit_parameters(
+    params: dict, caps: ModelCapabilities, function_name: str | None, report: ValidationReport
+) -> None:
+    """Reference: 001 — each paired parameter belongs to its function."""
+    rules = caps.image_edit
+    assert rules is not None
+    function = rules.functions.get(function_name) if function_name else None
+    checks = (
+        ("strength", lambda f: f.takes_strength, "stylization_all and description_edit"),
+        ("upscale_factor", lambda f: f.takes_upscale, "super_resolution"),
+        ("is_sketch", lambda f: f.takes_sketch, "doodle"),
+        *((name, lambda f: f.takes_expand, "expand") for name in _SCALES),
+    )
+    for name, applies, owners in checks:
+        if name not in params:
+            continue
+        path = f"{_PARAMS}.{name}"
+        if function is not None and not applies(function):
+            report.add(path, f"is only taken by {owners}, not {function.name}")
+            continue
+        if name == "strength":
+            _check_number_in(params[name], rules.strength, path, report)
+        elif name == "upscale_factor":
+            _check_int_in(params[name], rules.upscale_factor, path, report)
+        elif name in _SCALES:
+            _check_number_in(params[name], rules.scale, path, report)
 
 
 def _check_n(value: object, caps: ModelCapabilities, sequential: bool, report: ValidationReport) -> None:
@@ -145,22 +237,26 @@ def _as_size(pixels: int) -> str:
 
 def _size_choices(caps: ModelCapabilities, mode: Mode) -> str:
     rules = caps.size
-    pixels = rules.custom_pixels[mode]
-    return (
-        f"use {', '.join(rules.presets_for(mode))} or \"W*H\" with {_as_size(pixels.lo)} to "
-        f"{_as_size(pixels.hi)} pixels in total (e.g. \"{_as_size(rules.presets[rules.default_preset])}\")"
-    )
+    assert rules is not None
+    if rules.fixed:
+        return f"use one of {', '.join(rules.fixed)}"
+    pixels = rules.pixels_for(mode)
+    choices = [", ".join(rules.presets_for(mode))] if rules.presets_for(mode) else []
+    if pixels is not None:
+        choices.append(f"\"W*H\" with {_as_size(pixels.lo)} to {_as_size(pixels.hi)} pixels in total")
+    return f"use {' or '.join(choices) or 'no size'} (default {rules.default})"
 
 
 def _check_size(
     value: object, caps: ModelCapabilities, mode: Mode, image_count: int, sequential: bool, report: ValidationReport
 ) -> None:
     path = f"{_PARAMS}.size"
-    # Reference: 002, size — a preset (1K, 2K, 4K) or "W*H", never both.
+    rules = caps.size
+    assert rules is not None
+    # Reference: 002, size — a preset (1K, 2K, 4K) or "W*H", never both; 004 for the others.
     if not isinstance(value, str):
         report.add(path, f"must be a string; {_size_choices(caps, mode)}; not {describe_value(value)}")
         return
-    rules = caps.size
     if value in rules.presets:
         if value not in rules.presets_for(mode):
             report.add(path, _preset_refusal(value, caps, mode, image_count, sequential))
@@ -169,20 +265,31 @@ def _check_size(
     if match is None:
         report.add(path, _unknown_size(value, caps, mode))
         return
+    if rules.fixed:
+        # Reference: 004 — qwen-image-plus/max take five fixed resolutions only.
+        if value not in rules.fixed:
+            report.add(path, f"{value} is not one of {caps.name}'s fixed sizes; {_size_choices(caps, mode)}")
+        return
     width, height = int(match[1]), int(match[2])
-    allowed = rules.custom_pixels[mode]
+    allowed = rules.pixels_for(mode)
+    if allowed is None:
+        report.add(path, f"\"W*H\" is not taken for {_MODE_LABELS[mode]} on {caps.name}; {_size_choices(caps, mode)}")
+        return
     if width * height not in allowed:
         report.add(
             path,
             f"{width}*{height} is {width * height:,} pixels, outside {_as_size(allowed.lo)} to "
             f"{_as_size(allowed.hi)} for {_MODE_LABELS[mode]} on {caps.name}",
         )
-    if not aspect_within(width, height, rules.custom_max_aspect):
-        limit = rules.custom_max_aspect
+    limit = rules.custom_max_aspect
+    if not aspect_within(width, height, limit):
         report.add(path, f"aspect ratio {format_aspect(width, height)} is outside 1:{limit} to {limit}:1")
 
 
 def _preset_refusal(value: str, caps: ModelCapabilities, mode: Mode, image_count: int, sequential: bool) -> str:
+    if mode is Mode.INTERLEAVE:
+        # Reference: 004 — "In interleave mode: use pixel dimensions".
+        return f"{value} is not taken with enable_interleave; {_size_choices(caps, mode)}"
     # Reference: 002, size — 4K only for "Text-to-image (no image input, not generating an image set)".
     reasons = []
     if image_count:
@@ -197,7 +304,7 @@ def _preset_refusal(value: str, caps: ModelCapabilities, mode: Mode, image_count
 
 
 def _unknown_size(value: str, caps: ModelCapabilities, mode: Mode) -> str:
-    elsewhere = [m for m in MODELS.values() if value in m.size.presets]
+    elsewhere = [m for m in MODELS.values() if m.size is not None and value in m.size.presets]
     if elsewhere:
         where = ", ".join(
             m.name + (" (text-to-image only)" if value in m.size.text_to_image_only_presets else "")

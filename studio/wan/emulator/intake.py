@@ -9,17 +9,24 @@ and their bounding boxes to their real size.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+from PIL import Image
 
-from studio.wan.capabilities import ModelCapabilities, get_model, output_size
+from studio.wan.capabilities import BodyShape, ModelCapabilities, get_model, output_size
 from studio.wan.emulator.faults import ErrorAnswer, Fault, active_faults, result_count
 from studio.wan.emulator.render import RenderSpec, derive_seed, layout_inputs
-from studio.wan.images import ImageDecodeError, image_problems, inspect_image, size_problem
+from studio.wan.images import (
+    ImageDecodeError,
+    image_problems,
+    inspect_image,
+    size_problem,
+)
 from studio.wan.request import GenerationRequest, ImageInput, is_http_url, parse_body
 from studio.wan.validator import validate_body
 
@@ -39,6 +46,9 @@ class Accepted:
     spec: RenderSpec
     faults: frozenset[Fault]
     input_tokens: int
+    asked: int = 1
+    texts: tuple[str, ...] = ()
+    actual_prompt: str | None = None
 
 
 class Refused(Exception):
@@ -56,13 +66,16 @@ def invalid(message: str) -> Refused:
 def prompt_of(body: object) -> str:
     """The prompt text of any body, well formed or not (fault markers are read from it)."""
     try:
-        content = body["input"]["messages"][0]["content"]  # type: ignore[index]
+        inp = body["input"]  # type: ignore[index]
+        if isinstance(inp.get("prompt"), str):
+            return inp["prompt"]
+        content = inp["messages"][0]["content"]
         return "\n".join(item["text"] for item in content if isinstance(item.get("text"), str))
     except (KeyError, IndexError, TypeError, AttributeError):
         return ""
 
 
-def accept(body: object, config: EmulatorConfig) -> Accepted:
+def accept(body: object, config: EmulatorConfig, *, path: str | None = None, is_task: bool = True) -> Accepted:
     """Check the body and work out what to draw; Refused with the service's 400 otherwise."""
     report = validate_body(body, strict=False)
     if not report.ok:
@@ -74,17 +87,73 @@ def accept(body: object, config: EmulatorConfig) -> Accepted:
     except ValueError as exc:
         raise invalid(str(exc)) from None
     caps = get_model(request.model)
-    paths = [
-        f"{_CONTENT}[{i}].image"
-        for i, item in enumerate(body["input"]["messages"][0]["content"])
-        if "image" in item
-    ]
+    if path is not None:
+        _check_endpoint(caps, request, path, is_task=is_task)
     images = [
-        _image_bytes(image, path, caps, timeout=config.download_timeout_seconds)
-        for image, path in zip(request.images, paths, strict=True)
+        _image_bytes(image, image_path, caps, timeout=config.download_timeout_seconds)
+        for image, image_path in zip(request.images, _image_paths(caps, body), strict=True)
     ]
+    mask = (
+        _image_bytes(request.mask, "input.mask_image_url", caps, timeout=config.download_timeout_seconds)
+        if request.mask is not None
+        else None
+    )
     _check_boxes_of_downloads(request, images)
-    return _accepted(body, request, caps, images, config)
+    return _accepted(body, request, caps, images, mask, config)
+
+
+def _image_paths(caps: ModelCapabilities, body: dict[str, object]) -> list[str]:
+    inp = body["input"]
+    assert isinstance(inp, dict)
+    if caps.body_shape is BodyShape.PROMPT:
+        return [f"input.images[{i}]" for i in range(len(inp.get("images", ())))]
+    if caps.body_shape is BodyShape.IMAGE_EDIT:
+        return ["input.base_image_url"]
+    return [f"{_CONTENT}[{i}].image" for i, item in enumerate(inp["messages"][0]["content"]) if "image" in item]
+
+
+def _check_endpoint(caps: ModelCapabilities, request: GenerationRequest, path: str, *, is_task: bool) -> None:
+    """Each model answers only at its own endpoints, and only in the ways its document allows."""
+    expected = caps.async_path if is_task else caps.sync_path
+    if expected is None and not is_task:
+        # Reference: 003 — without X-DashScope-Async the image-synthesis endpoints answer so.
+        raise Refused(ErrorAnswer(403, "AccessDenied", "current user api does not support synchronous calls"))
+    if expected is None:
+        # Reference: 004, z-image-turbo — "Sync-only ... async invocation is not supported."
+        raise invalid(f"Model {caps.name} does not support asynchronous calls; call {caps.sync_path} without X-DashScope-Async")
+    if expected != path:
+        raise invalid(f"Model {caps.name} is not served at {path}; use {expected}")
+    if request.enable_interleave and not is_task:
+        # Reference: 004 — "interleave requires streaming or async".
+        raise invalid("enable_interleave needs an asynchronous call (X-DashScope-Async: enable)")
+
+
+def _asked(caps: ModelCapabilities, request: GenerationRequest) -> int:
+    if request.enable_interleave and caps.interleave is not None:
+        return request.max_images or caps.interleave.max_images_default
+    if caps.n is None:
+        return 1
+    return request.n if request.n is not None else caps.default_n(sequential=bool(request.enable_sequential))
+
+
+def _edit_size(request: GenerationRequest, base: tuple[int, int]) -> tuple[int, int]:
+    """wanx2.1 output size: the input's, grown by outpainting scales or the upscale factor."""
+    width, height = base
+    if request.function == "expand":
+        # Reference: 001 — "setting all of them to 1.5 expands the content to 1.5 times".
+        left, right = request.left_scale or 1.0, request.right_scale or 1.0
+        top, bottom = request.top_scale or 1.0, request.bottom_scale or 1.0
+        return round(width * (left + right) / 2), round(height * (top + bottom) / 2)
+    if request.function == "super_resolution":
+        factor = request.upscale_factor or 1
+        return width * factor, height * factor
+    return width, height
+
+
+def _mask_box(mask: tuple[bytes, int, int]) -> tuple[int, int, int, int] | None:
+    """The white area of a mask as a box, so the emulator draws the edit where it was painted."""
+    with Image.open(io.BytesIO(mask[0])) as img:
+        return img.convert("L").point(lambda v: 255 if v >= 128 else 0).getbbox()
 
 
 def _accepted(
@@ -92,33 +161,55 @@ def _accepted(
     request: GenerationRequest,
     caps: ModelCapabilities,
     images: list[tuple[bytes, int, int]],
+    mask: tuple[bytes, int, int] | None,
     config: EmulatorConfig,
 ) -> Accepted:
     # Reference: 002, text — "Any excess is automatically truncated."
     prompt = request.prompt[: caps.prompt_max_chars]
     faults = active_faults(config.faults, request.prompt)
     sequential = bool(request.enable_sequential)
-    n = request.n if request.n is not None else caps.default_n(sequential=sequential)
-    # Reference: 002, size — the output takes the aspect of the LAST input image.
-    last = (images[-1][1], images[-1][2]) if images else None
-    width, height = output_size(caps, size=request.size, last_image=last)
-    backdrop, reference, boxes = layout_inputs(images, request.boxes)
+    asked = _asked(caps, request)
+    if caps.size is None:
+        width, height = _edit_size(request, (images[0][1], images[0][2]))
+    else:
+        # Reference: 002, size — the output takes the aspect of the LAST input image.
+        last = (images[-1][1], images[-1][2]) if images else None
+        width, height = output_size(caps, size=request.size, last_image=last)
+    boxes = request.boxes
+    if mask is not None and (box := _mask_box(mask)) is not None:
+        boxes = ((box,),)
+    backdrop, reference, fractions = layout_inputs(images, boxes)
+    count = result_count(n=asked, faults=faults)
+    texts = ()
+    if request.enable_interleave:
+        texts = tuple(f"Step {i + 1}. {prompt[:120]}" for i in range(count))
+    actual_prompt = None
+    if caps.body_shape is BodyShape.PROMPT and request.prompt_extend is not False:
+        # Reference: 003 — with prompt_extend the result carries the rewritten actual_prompt.
+        actual_prompt = f"{prompt} Natural light, fine detail, balanced composition."
     spec = RenderSpec(
         width=width,
         height=height,
         prompt=prompt,
         seed=request.seed if request.seed is not None else derive_seed(body, upper=caps.seed.hi),
-        count=result_count(n=n, faults=faults),
+        count=count,
         sequential=sequential,
         watermark=bool(request.watermark),
         palette=tuple((colour.hex, colour.hundredths) for colour in request.color_palette),
         backdrop=backdrop,
         reference=reference,
-        boxes=boxes,
+        boxes=fractions,
     )
     tokens = len(prompt) + sum(w * h // _PIXELS_PER_TOKEN for _, w, h in images)
     return Accepted(
-        model=caps.name, prompt=prompt, spec=spec, faults=faults, input_tokens=max(1, tokens)
+        model=caps.name,
+        prompt=prompt,
+        spec=spec,
+        faults=faults,
+        input_tokens=max(1, tokens),
+        asked=asked,
+        texts=texts,
+        actual_prompt=actual_prompt,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from xml.sax.saxutils import escape
 
-from studio.wan.capabilities import MODELS
+from studio.wan.capabilities import MODELS, BodyShape
 from studio.wan.emulator.faults import TASK_FAILED_ERROR, ErrorAnswer
 from studio.wan.emulator.state import Generation, Task
 
@@ -36,10 +36,18 @@ def error_json(answer: ErrorAnswer, request_id: str) -> dict[str, object]:
     return {"request_id": request_id, "code": answer.code, "message": answer.message}
 
 
+def _shape(generation: Generation) -> BodyShape:
+    caps = MODELS.get(generation.model)
+    return caps.body_shape if caps else BodyShape.MESSAGES
+
+
 def usage_json(generation: Generation) -> dict[str, object]:
+    count = generation.spec.count
+    if _shape(generation) is not BodyShape.MESSAGES:
+        # Reference: 003 and 001 — the image-synthesis endpoints report only image_count.
+        return {"image_count": count}
     # Reference: 002, usage — image_count, size "W*H" and token figures (not billed). The
     # reference's examples give 2 output tokens for one image and 11 for four: 3n - 1.
-    count = generation.spec.count
     output_tokens = 3 * count - 1
     return {
         "image_count": count,
@@ -50,15 +58,43 @@ def usage_json(generation: Generation) -> dict[str, object]:
     }
 
 
-def choices_json(urls: Sequence[str]) -> list[dict[str, object]]:
-    content = [{"image": url, "type": "image"} for url in urls]
+def choices_json(urls: Sequence[str], texts: Sequence[str] = ()) -> list[dict[str, object]]:
+    content: list[dict[str, object]] = []
+    for i, url in enumerate(urls):
+        # Reference: 004 — interleaved {type: "text"} and {type: "image"} items.
+        if i < len(texts):
+            content.append({"type": "text", "text": texts[i]})
+        content.append({"image": url, "type": "image"})
     return [{"finish_reason": "stop", "message": {"role": "assistant", "content": content}}]
+
+
+def results_json(generation: Generation, urls: Sequence[str]) -> dict[str, object]:
+    """output.results[] and task_metrics (references 003 and 001), failures included."""
+    results: list[dict[str, object]] = []
+    for url in urls:
+        result: dict[str, object] = {"url": url}
+        if _shape(generation) is BodyShape.PROMPT:
+            result["orig_prompt"] = generation.prompt
+            if generation.actual_prompt:
+                result["actual_prompt"] = generation.actual_prompt
+        results.append(result)
+    asked = max(generation.asked, len(urls))
+    failed = asked - len(urls)
+    # Reference: 003, "Task partially failed" — the failed images carry a code and message.
+    results.extend({"code": "InternalError.Algo", "message": "Image generation failed."} for _ in range(failed))
+    return {"results": results, "task_metrics": {"TOTAL": asked, "SUCCEEDED": len(urls), "FAILED": failed}}
+
+
+def output_json(generation: Generation, urls: Sequence[str]) -> dict[str, object]:
+    if _shape(generation) is BodyShape.MESSAGES:
+        return {"choices": choices_json(urls, generation.texts)}
+    return results_json(generation, urls)
 
 
 def sync_json(generation: Generation, urls: Sequence[str], request_id: str) -> dict[str, object]:
     # Reference: 002, synchronous call, "Task executed successfully".
     return {
-        "output": {"choices": choices_json(urls), "finished": True},
+        "output": {**output_json(generation, urls), "finished": True},
         "usage": usage_json(generation),
         "request_id": request_id,
     }
@@ -95,7 +131,7 @@ def task_json(
     output["finished"] = finished
     payload: dict[str, object] = {"request_id": request_id, "output": output}
     if status == "SUCCEEDED":
-        output["choices"] = choices_json(urls)
+        output.update(output_json(generation, urls))
         payload["usage"] = usage_json(generation)
     elif status == "FAILED":
         # A FAILED task carries its code and message inside output.

@@ -164,7 +164,7 @@ class _Handler(ApiHandler):
         if local == path:  # Everything else lives under /api/v1.
             raise Refused(ErrorAnswer(404, "NotFound", f"No such path: {path}"))
         if local in protocol.SYNC_PATHS or local in protocol.ASYNC_PATHS:
-            return self._only(method, "POST") or self._generation(is_task=local in protocol.ASYNC_PATHS)
+            return self._only(method, "POST") or self._generation(local, is_task=local in protocol.ASYNC_PATHS)
         if local == tasklist.LIST_PATH:
             return self._only(method, "GET") or self._task_list(query)
         if match := protocol.TASK_PATH.fullmatch(local):
@@ -175,7 +175,7 @@ class _Handler(ApiHandler):
 
     # --- generation --------------------------------------------------------------------------
 
-    def _generation(self, *, is_task: bool) -> None:
+    def _generation(self, path: str, *, is_task: bool) -> None:
         api_key = self._api_key()
         if is_task and self.headers.get("X-DashScope-Async", "").strip().lower() != "enable":
             # Reference: 002, X-DashScope-Async — "Returns 'current user api does not support
@@ -197,7 +197,7 @@ class _Handler(ApiHandler):
         body = self._read_json()
         if Fault.HTTP500 in active_faults(config.faults, prompt_of(body)):
             raise Refused(HTTP500_ERROR)
-        accepted = accept(body, config)
+        accepted = accept(body, config, path=path, is_task=is_task)
         if Fault.MODERATION in accepted.faults:
             raise Refused(MODERATION_ERROR)
         if is_task:
@@ -249,6 +249,10 @@ class _Handler(ApiHandler):
             spec=accepted.spec,
             faults=accepted.faults,
             input_tokens=accepted.input_tokens,
+            model=accepted.model,
+            asked=accepted.asked,
+            texts=accepted.texts,
+            actual_prompt=accepted.actual_prompt,
         )
 
     def _add_links(self, generation: Generation, accepted: Accepted, *, ended_at: float) -> None:

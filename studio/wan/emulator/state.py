@@ -45,6 +45,12 @@ class Generation:
     faults: frozenset[Fault]
     input_tokens: int
     tokens: tuple[str, ...] = ()
+    # For the answer's shape: the model, how many images were asked for (a partial failure
+    # reports the rest as failed), interleaved text parts, and the rewritten prompt.
+    model: str = ""
+    asked: int = 0
+    texts: tuple[str, ...] = ()
+    actual_prompt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,9 +150,16 @@ class EmulatorState:
     # --- Creating work ----------------------------------------------------------------------
 
     def add_generation(
-        self, *, api_key: str, prompt: str, spec: RenderSpec, faults: frozenset[Fault], input_tokens: int
+        self,
+        *,
+        api_key: str,
+        prompt: str,
+        spec: RenderSpec,
+        faults: frozenset[Fault],
+        input_tokens: int,
+        **answer: object,
     ) -> Generation:
-        generation = Generation(str(uuid.uuid4()), api_key, prompt, spec, faults, input_tokens)
+        generation = Generation(str(uuid.uuid4()), api_key, prompt, spec, faults, input_tokens, **answer)  # type: ignore[arg-type]
         with self._lock:
             self.generations[generation.id] = generation
         return generation
@@ -396,6 +409,10 @@ def _generation_to_json(generation: Generation) -> dict[str, object]:
         "faults": sorted(f.value for f in generation.faults),
         "input_tokens": generation.input_tokens,
         "tokens": list(generation.tokens),
+        "model": generation.model,
+        "asked": generation.asked,
+        "texts": list(generation.texts),
+        "actual_prompt": generation.actual_prompt,
     }
 
 
@@ -408,4 +425,8 @@ def _generation_from_json(data: dict[str, object]) -> Generation:
         faults=parse_fault_names(data.get("faults") or []),  # type: ignore[arg-type]
         input_tokens=int(data["input_tokens"]),  # type: ignore[call-overload]
         tokens=tuple(data.get("tokens") or []),  # type: ignore[arg-type]
+        model=str(data.get("model") or ""),
+        asked=int(data.get("asked") or 0),  # type: ignore[call-overload]
+        texts=tuple(data.get("texts") or []),  # type: ignore[arg-type]
+        actual_prompt=data.get("actual_prompt"),  # type: ignore[arg-type]
     )

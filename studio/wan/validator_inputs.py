@@ -1,0 +1,204 @@
+"""Checks of a body's "input" that every body shape shares (prompt text, one image value), and
+the two input objects besides messages: input.prompt/images (references 003 and 004) and the
+image edit's input.function/base_image_url/mask_image_url (reference 001).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from studio.wan.capabilities import ImageLimits, IntRange, ModelCapabilities
+from studio.wan.images import (
+    ImageDecodeError,
+    data_url_byte_size,
+    image_problems,
+    inspect_image,
+    parse_data_url,
+    size_problem,
+)
+from studio.wan.request import is_http_url
+from studio.wan.validator_params import SeenImage, describe_value, is_array, plural
+
+if TYPE_CHECKING:
+    from studio.wan.validator import ValidationReport
+
+_PROMPT_FIELDS = ("prompt", "negative_prompt", "images")
+_EDIT_FIELDS = ("function", "prompt", "base_image_url", "mask_image_url")
+
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def unknown_fields(
+    obj: dict[Any, Any], allowed: tuple[str, ...], path: str, what: str, report: ValidationReport
+) -> None:
+    for key in obj:
+        if key not in allowed:
+            report.add(_join(path, key), f"is not {what} (expected {', '.join(allowed)})")
+
+
+def check_prompt_text(
+    prompt: object, path: str, caps: ModelCapabilities, report: ValidationReport, *, strict: bool
+) -> None:
+    if not isinstance(prompt, str):
+        report.add(path, f"must be a string, not {describe_value(prompt)}")
+    elif not prompt.strip():
+        if not caps.prompt_optional:
+            report.add(path, "the prompt is empty")
+    elif len(prompt) > caps.prompt_max_chars:
+        # Reference: 002, text — at most 5,000 characters, each counting as one (004: 2,000 for
+        # wan2.6-image, 2,100 for wan2.6-t2i); "Any excess is automatically truncated", which
+        # the emulator (strict=False) imitates.
+        if strict:
+            report.add(path, f"prompt is {len(prompt):,} characters, more than the {caps.prompt_max_chars:,} allowed")
+        else:
+            report.note(path, f"prompt is {len(prompt):,} characters; the first {caps.prompt_max_chars:,} are used")
+
+
+def check_negative_prompt(value: object, path: str, caps: ModelCapabilities, report: ValidationReport) -> None:
+    limit = caps.negative_prompt_max_chars
+    if limit is None:
+        report.add(path, f"{caps.name} takes no negative_prompt")
+    elif not isinstance(value, str):
+        report.add(path, f"must be a string, not {describe_value(value)}")
+    elif len(value) > limit:
+        # Reference: 004 and 000 — negative_prompt "Max 500 characters".
+        report.add(path, f"negative prompt is {len(value):,} characters, more than the {limit:,} allowed")
+
+
+def check_image(value: object, path: str, limits: ImageLimits, report: ValidationReport) -> SeenImage:
+    """Check one image value; its pixel size when it could be read."""
+    if not isinstance(value, str):
+        report.add(path, f"must be a URL string, not {describe_value(value)}")
+        return SeenImage(size=None, is_url=False)
+    # Reference: 002, "Supported input formats" — an HTTP(S) URL or data:{MIME_type};base64,{data}.
+    if is_http_url(value):
+        if not urlsplit(value).netloc:
+            report.add(path, f"{describe_value(value)} is not a usable URL (it has no host)")
+        else:
+            report.note(path, "pixel checks skipped for an http(s) URL (the validator does not fetch it)")
+        return SeenImage(size=None, is_url=True)
+    if value[:5].lower() == "data:":
+        return SeenImage(size=_check_data_url(value, path, limits, report), is_url=False)
+    hint = " (file:// paths only work through the SDKs; send the bytes as a data URL)"
+    report.add(
+        path,
+        "must be an http(s) URL or a data:{MIME type};base64,{data} URL, "
+        f"not {describe_value(value)}{hint if value[:7].lower() == 'file://' else ''}",
+    )
+    return SeenImage(size=None, is_url=False)
+
+
+def _check_data_url(value: str, path: str, limits: ImageLimits, report: ValidationReport) -> tuple[int, int] | None:
+    # Refuse an oversized image by its encoded length before decoding it.
+    estimated = data_url_byte_size(value)
+    if estimated > limits.max_bytes:
+        report.add(path, size_problem(estimated, limits.max_bytes))
+        return None
+    try:
+        declared_mime, data = parse_data_url(value)
+        info = inspect_image(data)
+    except ImageDecodeError as exc:
+        report.add(path, str(exc))
+        return None
+    for message in image_problems(info, limits, declared_mime=declared_mime):
+        report.add(path, message)
+    return info.width, info.height
+
+
+def _input_object(body: dict[Any, Any], fields: tuple[str, ...], report: ValidationReport) -> dict[Any, Any] | None:
+    inp = body.get("input")
+    if not isinstance(inp, dict):
+        report.add("input", f"must be an object with {', '.join(fields)}, not {describe_value(inp)}")
+        return None
+    unknown_fields(inp, fields, "input", "a field of input", report)
+    return inp
+
+
+def check_prompt_input(
+    body: dict[Any, Any], caps: ModelCapabilities, allowed: IntRange, report: ValidationReport, *, strict: bool
+) -> list[SeenImage]:
+    """input.prompt, input.negative_prompt and input.images (references 003 and 004)."""
+    fields = _PROMPT_FIELDS if allowed.hi else _PROMPT_FIELDS[:2]
+    inp = _input_object(body, fields, report)
+    if inp is None:
+        return []
+    if "prompt" not in inp:
+        report.add("input.prompt", "is required (the text instruction)")
+    else:
+        check_prompt_text(inp["prompt"], "input.prompt", caps, report, strict=strict)
+    if "negative_prompt" in inp:
+        check_negative_prompt(inp["negative_prompt"], "input.negative_prompt", caps, report)
+    if not allowed.hi:
+        return []
+    images = inp.get("images", [])
+    if not is_array(images):
+        report.add("input.images", f"must be an array of image URLs, not {describe_value(images)}")
+        return []
+    # Reference: 003 — "Array of 1–3 image URLs. Array order = image numbering in prompt."
+    if len(images) not in allowed:
+        report.add("input.images", f"has {plural(len(images), 'image')}; {caps.name} takes {allowed.describe()}")
+    return [check_image(value, f"input.images[{i}]", caps.images, report) for i, value in enumerate(images)]
+
+
+def check_edit_input(
+    body: dict[Any, Any], caps: ModelCapabilities, report: ValidationReport, *, strict: bool, params: object
+) -> list[SeenImage]:
+    """wanx2.1-imageedit's input: a function, a prompt, a base image and, for mask editing, a mask."""
+    rules = caps.image_edit
+    assert rules is not None, f"{caps.name} is not an image edit model"
+    inp = _input_object(body, _EDIT_FIELDS, report)
+    if inp is None:
+        return []
+    function = inp.get("function")
+    known = rules.functions.get(function) if isinstance(function, str) else None
+    if known is None:
+        shown = "is required" if function is None else f"{describe_value(function)} is not a function"
+        report.add("input.function", f"{shown} (one of: {', '.join(rules.functions)})")
+    if "prompt" not in inp:
+        report.add("input.prompt", "is required (it may be empty for colorization or a small removal)")
+    else:
+        check_prompt_text(inp["prompt"], "input.prompt", caps, report, strict=strict)
+        if known is not None and known.styles and isinstance(inp["prompt"], str):
+            _check_style_named(inp["prompt"], known.styles, report)
+    if "base_image_url" not in inp:
+        report.add("input.base_image_url", "is required (the image to edit)")
+        return []
+    base = check_image(inp["base_image_url"], "input.base_image_url", caps.images, report)
+    if "mask_image_url" in inp:
+        if known is not None and not known.needs_mask:
+            report.add("input.mask_image_url", f"is only taken by description_edit_with_mask, not {function}")
+        else:
+            _check_mask(inp["mask_image_url"], base, caps, report)
+    elif known is not None and known.needs_mask:
+        # Reference: 001, "Local inpainting" — "You must provide a mask_image_url."
+        report.add("input.mask_image_url", f"is required for {function} (white is edited, black kept)")
+    return [base]
+
+
+def _check_style_named(prompt: str, styles: dict[str, str], report: ValidationReport) -> None:
+    # Reference: 001, "Local stylization" — the style is chosen by naming its value in the prompt.
+    lowered = prompt.lower()
+    if not any(value in lowered for value in styles):
+        report.add("input.prompt", f"must name one of the styles: {', '.join(styles)}")
+
+
+def _check_mask(value: object, base: SeenImage, caps: ModelCapabilities, report: ValidationReport) -> None:
+    path = "input.mask_image_url"
+    limits = caps.images
+    mask = check_image(value, path, ImageLimits(
+        formats=caps.image_edit.mask_formats if caps.image_edit else limits.formats,
+        side=limits.side,
+        max_aspect=limits.max_aspect,
+        max_bytes=limits.max_bytes,
+        alpha_allowed=True,
+        count=limits.count,
+    ), report)
+    if mask.size and base.size and mask.size != base.size:
+        report.add(
+            path,
+            f"mask is {mask.size[0]}×{mask.size[1]} px but the base image is {base.size[0]}×{base.size[1]}; "
+            "they must be the same size",
+        )
