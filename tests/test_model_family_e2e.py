@@ -161,3 +161,30 @@ def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan,
     job.refresh_from_db()
     assert job.status == S.UNKNOWN_OUTCOME and "not sent again" in job.error_message
     assert wired.stats()["sync_by_prompt"] == {"A lost answer [fault:drop]": 1}
+
+
+def test_wanx21_never_has_more_than_its_two_documented_tasks_in_flight(alice, wired, wan, settings, django_capture_on_commit_callbacks):  # noqa: F811
+    settings.WAN_MAX_CONCURRENT_TASKS = 10
+    settings.WAN_SUBMITS_PER_SECOND = 100
+    jobs = [
+        new_job(alice, django_capture_on_commit_callbacks, model="wanx2.1-imageedit", prompt=f"Colour {i}",
+                references=(REF,), n=1, size=None, function="colorization")
+        for i in range(3)
+    ]
+    outcomes = [submit.job_submit(job_id=job.pk, client=wan) for job in jobs]
+    assert outcomes == ["submitted", "submitted", "throttled"]
+    assert wired.stats()["tasks_created"] == 2
+    # Another model on the same key is not held back by wanx2.1's limit.
+    other = new_job(alice, django_capture_on_commit_callbacks, model="wan2.2-t2i-flash", n=1, size="1024*1024")
+    assert submit.job_submit(job_id=other.pk, client=wan) == "submitted"
+
+
+def test_the_documented_limits_cap_the_settings_and_an_operator_override_wins(settings):
+    settings.WAN_MAX_CONCURRENT_TASKS = 10
+    settings.WAN_SUBMITS_PER_SECOND = 5
+    assert submit.limits_for("wanx2.1-imageedit") == submit.Limits(submits_per_second=2.0, concurrent=2)
+    assert submit.limits_for("wan2.6-image") == submit.Limits(submits_per_second=5.0, concurrent=10)
+    settings.WAN_SUBMITS_PER_SECOND = 1
+    assert submit.limits_for("wanx2.1-imageedit").submits_per_second == 1.0
+    settings.WAN_MODEL_LIMITS = {"wanx2.1-imageedit": {"concurrent": 4}}
+    assert submit.limits_for("wanx2.1-imageedit").concurrent == 4

@@ -118,3 +118,24 @@ def test_a_worker_killed_while_downloading_is_resumed(alice, emulator, clusters)
     clusters()
     wait_for(lambda: status_of(job) in (S.SUCCEEDED, S.FAILED, S.EXPIRED), timeout=120, what="recovery")
     assert_completed_once(job, emulator, prompt)
+
+
+def test_a_sync_only_model_runs_through_the_queue(alice, emulator, clusters):
+    # z-image-turbo answers with its image at once: the submit worker rings the download itself.
+    clusters()
+    prompt = unique("A neon street in the rain")
+    job = make_job(alice, prompt, model="z-image-turbo", n=None, size="1024*1024")
+    wait_for(lambda: status_of(job) in (S.SUCCEEDED, S.FAILED), timeout=60, what="the job to finish")
+    job.refresh_from_db()
+    assert job.status == S.SUCCEEDED, (job.error_code, job.error_message)
+    assert stats(emulator)["sync_by_prompt"].get(prompt) == 1 and stats(emulator)["by_prompt"].get(prompt) is None
+    assert job.images_stored == job.usage_image_count == 1 and job.task_id is None
+
+
+def test_an_interleaved_answer_runs_through_the_queue(alice, emulator, clusters):
+    clusters()
+    prompt = unique("A three-step guide to latte art")
+    job = make_job(alice, prompt, model="wan2.6-image", n=None, size="1024*1024", enable_interleave=True, max_images=3)
+    wait_for(lambda: status_of(job) in (S.SUCCEEDED, S.FAILED), timeout=60, what="the job to finish")
+    assert_completed_once(job, emulator, prompt)
+    assert [part.get("text", "").startswith("Step") for part in job.output_parts] == [True, False] * 3

@@ -170,3 +170,15 @@ def test_sync_generation_saves_the_images_without_a_task(
     assert saved_sizes(out) == [(1280, 720)] * 2
     stats = provider.state.stats()
     assert (stats["sync_calls"], stats["tasks_created"]) == (1, 0)
+
+
+def test_a_sync_only_model_is_called_synchronously_and_its_image_saved(provider: EmulatorServer, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    done = wan_generate(
+        provider, tmp_path, "--model", "z-image-turbo", "--prompt", "a neon street", "--size", "1280*720", "--out", str(out)
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert saved_sizes(out) == [(1280, 720)]
+    assert provider.state.stats()["sync_calls"] == 1 and provider.state.stats()["tasks_created"] == 0

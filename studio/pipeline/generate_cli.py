@@ -97,7 +97,7 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
     body = build_body(request)
     try:
         with make_client() as client:
-            if options.get("sync"):
+            if options.get("sync") or get_model(request.model).sync_only:
                 result = client.generate(body)
                 name, urls, usage = result.request_id or "sync", result.images, result.usage
             else:
@@ -109,7 +109,6 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
     except WanError as exc:
         stderr.write(f"provider error: {exc}")
         return 1
-    caps = get_model(request.model)
     expected = (usage.width, usage.height) if usage and usage.width and usage.height else None
     saved = 0
     with new_download_client() as downloader:
@@ -119,7 +118,7 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
                     downloader,
                     url,
                     allowed_hosts=settings.WAN_RESULT_HOSTS,
-                    max_bytes=caps.images.max_bytes * 4,
+                    max_bytes=settings.WAN_RESULT_MAX_BYTES,
                     expected_size=expected,
                 )
             except DownloadError as exc:

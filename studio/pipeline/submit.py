@@ -37,10 +37,19 @@ class Limits:
 
 
 def limits_for(model: str) -> Limits:
+    """The key's limits for a model: an operator's per-model override, else the global settings
+    held under the provider's documented limit for the model (the capability table)."""
     override = settings.WAN_MODEL_LIMITS.get(model, {})
+    caps = MODELS.get(model)
+    rate = float(settings.WAN_SUBMITS_PER_SECOND)
+    concurrent = int(settings.WAN_MAX_CONCURRENT_TASKS)
+    if caps is not None and caps.submits_per_second is not None:
+        rate = min(rate, caps.submits_per_second)
+    if caps is not None and caps.concurrent_tasks is not None:
+        concurrent = min(concurrent, caps.concurrent_tasks)
     return Limits(
-        submits_per_second=float(override.get("submits_per_second", settings.WAN_SUBMITS_PER_SECOND)),
-        concurrent=int(override.get("concurrent", settings.WAN_MAX_CONCURRENT_TASKS)),
+        submits_per_second=float(override.get("submits_per_second", rate)),
+        concurrent=int(override.get("concurrent", concurrent)),
     )
 
 

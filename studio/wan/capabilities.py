@@ -223,6 +223,10 @@ class ModelCapabilities:
     regions: frozenset[str] = frozenset({"singapore", "beijing"})
     # The prompt may be empty (wanx2.1: colorization, removing a small object; reference: 001).
     prompt_optional: bool = False
+    # The provider's own limits for the model, where documented: task submissions per second
+    # and tasks in flight per account (reference: 001 — wanx2.1: 2 RPS, 2 concurrent).
+    submits_per_second: float | None = None
+    concurrent_tasks: int | None = None
     # The seed documents the entry's figures come from.
     documents: str = ""
 
@@ -674,6 +678,9 @@ MODELS: dict[str, ModelCapabilities] = {
             image_edit=_WANX21_EDIT,
             regions=_BEIJING,
             prompt_optional=True,
+            # Reference: 001, "Pricing" — RPS limit for task submission 2, concurrent tasks 2.
+            submits_per_second=2.0,
+            concurrent_tasks=2,
             documents="001",
         ),
         _qwen_edit(
