@@ -147,3 +147,12 @@ def test_the_preview_shows_the_models_own_body(editor, alice):
     upload(editor, png(400, 400))
     page = editor.post("/create/save", form(draft_of(alice), model="wan2.5-i2i-preview", size_preset="auto"), **HTMX).content.decode()
     assert "&quot;images&quot;: [" in page and "&quot;messages&quot;" not in page
+
+
+def test_a_model_switch_redraws_the_prompt_with_the_new_limit_and_keeps_the_text(editor, alice):
+    draft = draft_of_or_new(editor, alice)
+    answer = editor.post("/create/save", form(draft, model="wan2.6-t2i", prompt="A cosy flower shop"), **HTMX).content.decode()
+    assert 'id="prompt-panel"' in answer and 'maxlength="2100"' in answer and "A cosy flower shop</textarea>" in answer
+    # Typing alone never redraws the prompt under the person's cursor.
+    typed = editor.post("/create/save", form(draft, model="wan2.6-t2i", prompt="A cosy flower shop at dusk"), **HTMX).content.decode()
+    assert 'id="prompt-panel"' not in typed

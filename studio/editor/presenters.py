@@ -69,11 +69,16 @@ _SIZE_LABELS = {compose.AUTO: "Automatic (follows the last reference)", compose.
 
 
 def size_options(caps, mode: Mode) -> list[tuple[str, str]]:
+    """(value, label) of every size the editor offers for the model in this mode."""
     default = caps.size.default if caps.size else ""
-    return [
-        (value, _SIZE_LABELS.get(value, f"{value.replace('*', ' × ')} (default)" if value == default and "*" in value else value.replace("*", " × ")))
-        for value in compose.size_choices(caps, mode)
-    ]
+    return [(value, _size_label(value, default)) for value in compose.size_choices(caps, mode)]
+
+
+def _size_label(value: str, default: str) -> str:
+    if value in _SIZE_LABELS:
+        return _SIZE_LABELS[value]
+    label = value.replace("*", " × ")
+    return f"{label} (default)" if value == default and "*" in value else label
 
 
 def editor_context(draft: Draft) -> dict[str, object]:

@@ -297,7 +297,7 @@ def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | N
                 grey.paste(with_alpha.convert("L"), mask=with_alpha.getchannel("A"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise UploadRefused(f"Mask: not a readable image ({type(exc).__name__})") from None
-    mask = grey.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    mask = grey.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
     if mask.getbbox() is None:
         return None
-    return _save(mask.convert("L"), "PNG", optimize=True)
+    return _save(mask.convert("L"), "PNG")

@@ -30,9 +30,11 @@ def editor(request: HttpRequest) -> HttpResponse:
 @require_POST
 def save(request: HttpRequest) -> HttpResponse:
     draft = Draft.current_for(request.user)
-    before = presenters.layout_key(draft)
+    before, model_before = presenters.layout_key(draft), draft.model
     drafts.draft_save(draft, request.POST)
-    return _render_parts(request, draft, changed=presenters.layout_key(draft) != before)
+    changed = presenters.layout_key(draft) != before
+    # The prompt is redrawn (for its limits) only on a model switch, never under someone typing.
+    return _render_parts(request, draft, changed=changed, model_changed=draft.model != model_before)
 
 
 @require_POST
@@ -124,7 +126,15 @@ def generate(request: HttpRequest) -> HttpResponse:
     return render(request, "editor/_generate_result.html", {"job": job, "new_job": True})
 
 
-def _render_parts(request: HttpRequest, draft: Draft, *, changed: bool, refused=(), status: int = 200) -> HttpResponse:
+def _render_parts(
+    request: HttpRequest, draft: Draft, *, changed: bool, model_changed: bool = False, refused=(), status: int = 200
+) -> HttpResponse:
     """The summary, plus (out of band) every part whose layout depends on what just changed."""
-    context = {**presenters.editor_context(draft), "refused": refused, "oob": True, "changed": changed}
+    context = {
+        **presenters.editor_context(draft),
+        "refused": refused,
+        "oob": True,
+        "changed": changed,
+        "model_changed": model_changed,
+    }
     return render(request, "editor/_parts.html", context, status=status)

@@ -180,7 +180,8 @@ class ImageEditRules:
     strength_default: float
     scale: FloatRange
     upscale_factor: IntRange
-    # The mask must match the base image's pixels; white is edited, black kept (reference: 001).
+    # White is edited, black kept (reference: 001). The studio also holds the mask to the base
+    # image's exact pixels, which the document implies but does not state.
     mask_formats: dict[str, str]
 
 
@@ -365,7 +366,7 @@ def _qwen_images(count: IntRange) -> ImageLimits:
     )
 
 
-# Text-to-image models take no images at all.
+# Text-to-image models take no images at all (count 0–0; the other limits are never read).
 _NO_IMAGES = ImageLimits(
     formats=_FORMATS, side=IntRange(1, 1), max_aspect=None, max_bytes=0, alpha_allowed=False, count=IntRange(0, 0)
 )

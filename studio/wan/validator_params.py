@@ -144,6 +144,7 @@ def check_parameters(
     if "size" in params and "size" in known:
         _check_size(params["size"], caps, mode, len(images), sequential, report)
     if "negative_prompt" in params and "negative_prompt" in known:
+        # Imported here: validator_inputs imports this module.
         from studio.wan.validator_inputs import check_negative_prompt
 
         check_negative_prompt(params["negative_prompt"], f"{_PARAMS}.negative_prompt", caps, report)
