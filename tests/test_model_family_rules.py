@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from studio.wan.capabilities import MODELS, BodyShape
-from studio.wan.request import GenerationRequest, ImageInput, build_body, parse_body
+from studio.wan.request import (
+    OPTIONS,
+    GenerationRequest,
+    ImageInput,
+    build_body,
+    parse_body,
+)
 from studio.wan.validator import validate_body, validate_request
 from tests.wan_bodies import image_bytes
 
@@ -285,3 +291,10 @@ def test_every_model_bills_per_image_with_the_documented_prices_only() -> None:
     }
     assert MODELS["z-image-turbo"].max_images_billed(n=None, sequential=False) == 1
     assert MODELS["wan2.6-image"].max_images_billed(n=None, sequential=False, interleave=True, max_images=None) == 5
+
+
+def test_every_option_of_a_request_is_stored_with_its_job() -> None:
+    from dataclasses import fields
+
+    content = {"model", "prompt", "images", "boxes", "color_palette", "mask"}
+    assert set(OPTIONS) == {f.name for f in fields(GenerationRequest)} - content

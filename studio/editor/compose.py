@@ -16,7 +16,14 @@ from studio.editor import palette as palettes
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline import provider
 from studio.pipeline.jobs import ReferenceImage
-from studio.wan.capabilities import MODELS, Mode, ModelCapabilities, get_model, mode_for
+from studio.wan.capabilities import (
+    EXPAND_SCALES,
+    MODELS,
+    Mode,
+    ModelCapabilities,
+    get_model,
+    mode_for,
+)
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor
 from studio.wan.validator import validate_request
 
@@ -24,7 +31,6 @@ CUSTOM = "custom"
 # The size option that sends no size, so the output follows the last reference (wan2.5).
 AUTO = "auto"
 BOX_FIELDS = ("x1", "y1", "x2", "y2")
-SCALE_FIELDS = ("top_scale", "bottom_scale", "left_scale", "right_scale")
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def settings_of(draft: Draft) -> Settings:
         max_images=str(f.get("max_images", "")),
         function=function,
         strength=str(f.get("strength", "")),
-        scales=tuple(str(f.get(name, "")) for name in SCALE_FIELDS),  # type: ignore[arg-type]
+        scales=tuple(str(f.get(name, "")) for name in EXPAND_SCALES),  # type: ignore[arg-type]
         upscale_factor=str(f.get("upscale_factor", "")),
         is_sketch=bool(f.get("is_sketch", False)),
         style=str(f.get("style", "")),
@@ -275,7 +281,7 @@ def _edit_options(opts: Settings, function, errors: list[FieldError]) -> dict[st
     if function.takes_strength and opts.strength.strip():
         options["strength"] = _number(opts.strength, "Strength", errors)
     if function.takes_expand:
-        for name, value in zip(SCALE_FIELDS, opts.scales, strict=True):
+        for name, value in zip(EXPAND_SCALES, opts.scales, strict=True):
             if value.strip():
                 options[name] = _number(value, PARAMETER_LABELS[name], errors)
     if function.takes_upscale and opts.upscale_factor.strip():

@@ -15,11 +15,11 @@ from django.db.models import Max
 from studio.editor import uploads
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline.jobs import EXTENSIONS
-from studio.wan.capabilities import MODELS
+from studio.wan.capabilities import EXPAND_SCALES, MODELS
 
 PARAMETER_FIELDS = (
-    "size_preset", "width", "height", "n", "seed", "max_images", "function", "strength", "top_scale",
-    "bottom_scale", "left_scale", "right_scale", "upscale_factor", "style",
+    "size_preset", "width", "height", "n", "seed", "max_images", "function", "strength", *EXPAND_SCALES,
+    "upscale_factor", "style",
 )
 FLAG_FIELDS = ("sequential", "thinking_mode", "watermark", "prompt_extend", "interleave", "is_sketch")
 # Long enough for any model's negative prompt; the check names the model's own limit.

@@ -12,9 +12,8 @@ from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline import prices, provider
 from studio.pipeline.models import Job
-from studio.wan.capabilities import MODELS, BodyShape, Mode
+from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode
 from studio.wan.validator_params import known_parameters
-
 
 # Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
 BOX_MIN_SIDE = 8
@@ -118,7 +117,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "custom_pixels": pixels,
         "function": function,
         "expand_fields": [
-            (name, compose.PARAMETER_LABELS[name], value) for name, value in zip(compose.SCALE_FIELDS, opts.scales, strict=True)
+            (name, compose.PARAMETER_LABELS[name], value) for name, value in zip(EXPAND_SCALES, opts.scales, strict=True)
         ],
         "dropped": compose.dropped(draft, refs),
         "region": settings.DASHSCOPE_REGION,
@@ -175,7 +174,7 @@ def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, objec
     function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
     if function is not None:
         params["strength"] = (opts.strength or None) if function.takes_strength else None
-        for name, value in zip(compose.SCALE_FIELDS, opts.scales, strict=True):
+        for name, value in zip(EXPAND_SCALES, opts.scales, strict=True):
             params[name] = (value or None) if function.takes_expand else None
         params["upscale_factor"] = (opts.upscale_factor or None) if function.takes_upscale else None
         params["is_sketch"] = opts.is_sketch if function.takes_sketch else None

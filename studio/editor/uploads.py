@@ -17,7 +17,13 @@ from typing import BinaryIO
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from studio.wan.capabilities import ImageLimits, get_model
-from studio.wan.images import PIXEL_BOUND, ImageDecodeError, aspect_within, format_aspect, inspect_image
+from studio.wan.images import (
+    PIXEL_BOUND,
+    ImageDecodeError,
+    aspect_within,
+    format_aspect,
+    inspect_image,
+)
 
 _MIB = 1024 * 1024
 

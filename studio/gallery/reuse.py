@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.editor import drafts
-from studio.editor.compose import AUTO, CUSTOM, SCALE_FIELDS
+from studio.editor.compose import AUTO, CUSTOM
 from studio.editor.models import Draft, DraftReference
 from studio.editor.palette import format_percent
 from studio.gallery.zips import image_filename
 from studio.pipeline.models import Job, OutputImage
-from studio.wan.capabilities import MODELS, parse_size
+from studio.wan.capabilities import EXPAND_SCALES, MODELS, parse_size
 
 
 def draft_fields(job: Job) -> dict[str, object]:
@@ -52,7 +52,7 @@ def draft_fields(job: Job) -> dict[str, object]:
         strength=_text(p.get("strength")),
         upscale_factor=_text(p.get("upscale_factor")),
         is_sketch=bool(p.get("is_sketch")),
-        **{name: _text(p.get(name)) for name in SCALE_FIELDS},
+        **{name: _text(p.get(name)) for name in EXPAND_SCALES},
     )
     return fields
 

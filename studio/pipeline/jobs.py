@@ -12,7 +12,13 @@ from django.utils import timezone
 from studio.billing import budgets
 from studio.pipeline import dispatch, provider, transitions
 from studio.pipeline.models import Job, JobReference, JobStatus
-from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body
+from studio.wan.request import (
+    OPTIONS,
+    GenerationRequest,
+    ImageInput,
+    PaletteColor,
+    build_body,
+)
 
 # The file extension a stored image gets from its MIME type (the editor and the jobs share it).
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/bmp": "bmp"}
@@ -32,11 +38,7 @@ class ReferenceImage:
 
 
 # Request options kept in Job.parameters as they are (the palette and images are stored apart).
-STORED_OPTIONS = (
-    "size", "n", "enable_sequential", "thinking_mode", "watermark", "seed", "negative_prompt",
-    "prompt_extend", "enable_interleave", "max_images", "function", "strength", "top_scale",
-    "bottom_scale", "left_scale", "right_scale", "upscale_factor", "is_sketch",
-)
+STORED_OPTIONS = OPTIONS
 
 
 def job_create(

@@ -173,6 +173,10 @@ class EditFunction:
     styles: dict[str, str] = field(default_factory=dict)
 
 
+# Reference: 001, "Outpainting" — the four expansion ratios of the expand function.
+EXPAND_SCALES = ("top_scale", "bottom_scale", "left_scale", "right_scale")
+
+
 @dataclass(frozen=True)
 class ImageEditRules:
     functions: dict[str, EditFunction]

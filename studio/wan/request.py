@@ -17,6 +17,7 @@ from typing import Any
 
 from studio.wan.capabilities import (
     DEFAULT_MODEL,
+    EXPAND_SCALES,
     MODELS,
     BodyShape,
     PaletteRules,
@@ -152,8 +153,11 @@ class GenerationRequest:
 
 # Parameters sent as given when set, in the documents' order.
 _PLAIN_PARAMETERS = ("size", "n", "max_images", "prompt_extend", "thinking_mode", "watermark", "seed")
-_EDIT_PARAMETERS = ("n", "watermark", "seed", "strength", "top_scale", "bottom_scale", "left_scale", "right_scale",
-                    "upscale_factor", "is_sketch")
+# wanx2.1's parameters paired with a function (reference: 001).
+_FUNCTION_PARAMETERS = ("strength", *EXPAND_SCALES, "upscale_factor", "is_sketch")
+_EDIT_PARAMETERS = ("n", "watermark", "seed", *_FUNCTION_PARAMETERS)
+# The request's options beside its content (model, prompt, images, boxes, palette, mask).
+OPTIONS = (*_PLAIN_PARAMETERS, "enable_sequential", "negative_prompt", "enable_interleave", "function", *_FUNCTION_PARAMETERS)
 
 
 def shape_of(model: str, body: dict[str, Any] | None = None) -> BodyShape:
@@ -254,7 +258,7 @@ def _parse_body(body: dict[str, Any]) -> GenerationRequest:
         max_images=params.get("max_images"),
         function=inp.get("function"),
         mask=mask,
-        **{name: params.get(name) for name in _EDIT_PARAMETERS[3:]},
+        **{name: params.get(name) for name in _FUNCTION_PARAMETERS},
         boxes=tuple(tuple(_parse_box(box) for box in entry) for entry in params.get("bbox_list", ())),
         color_palette=tuple(_parse_color(entry) for entry in params.get("color_palette", ())),
         size=params.get("size"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.wan.capabilities import (
+    EXPAND_SCALES,
     MODELS,
     BodyShape,
     FloatRange,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 _PARAMS = "parameters"
 _BOOLEANS = ("enable_sequential", "thinking_mode", "watermark", "prompt_extend", "enable_interleave", "is_sketch")
-_SCALES = ("top_scale", "bottom_scale", "left_scale", "right_scale")
 _PALETTE_FIELDS = ("hex", "ratio")
 _CUSTOM_SIZE = re.compile(r"(\d{1,9})\*(\d{1,9})", re.ASCII)
 _MODE_LABELS = {
@@ -103,7 +103,7 @@ def known_parameters(caps: ModelCapabilities) -> list[str]:
         "watermark": caps.supports_watermark,
         "seed": caps.supports_seed,
         "strength": edit,
-        **{name: edit for name in _SCALES},
+        **{name: edit for name in EXPAND_SCALES},
         "upscale_factor": edit,
         "is_sketch": edit,
     }
@@ -202,7 +202,7 @@ def _check_edit_parameters(
         ("strength", lambda f: f.takes_strength, "stylization_all and description_edit"),
         ("upscale_factor", lambda f: f.takes_upscale, "super_resolution"),
         ("is_sketch", lambda f: f.takes_sketch, "doodle"),
-        *((name, lambda f: f.takes_expand, "expand") for name in _SCALES),
+        *((name, lambda f: f.takes_expand, "expand") for name in EXPAND_SCALES),
     )
     for name, applies, owners in checks:
         if name not in params:
@@ -215,7 +215,7 @@ def _check_edit_parameters(
             _check_number_in(params[name], rules.strength, path, report)
         elif name == "upscale_factor":
             _check_int_in(params[name], rules.upscale_factor, path, report)
-        elif name in _SCALES:
+        elif name in EXPAND_SCALES:
             _check_number_in(params[name], rules.scale, path, report)
 
 
