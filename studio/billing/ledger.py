@@ -46,11 +46,7 @@ def job_charge(*, job_id: int) -> LedgerEntry:
         note = (note + " " if note else "") + f"No price is known for {job.model} in {job.region}; counted at 0."
     entry = LedgerEntry(
         kind=EntryKind.CHARGE,
-        job=job,
-        team_id=job.team_id,
-        user_id=job.owner_id,
-        model=job.model,
-        region=job.region,
+        **_about(job),
         image_count=count,
         images_stored=job.images_stored,
         unit_price=price.amount,
@@ -70,6 +66,11 @@ def job_charge(*, job_id: int) -> LedgerEntry:
     return entry
 
 
+def _about(job: Job) -> dict[str, object]:
+    """Who and what an entry of `job` is about: its team, author, model and region."""
+    return {"job": job, "team_id": job.team_id, "user_id": job.owner_id, "model": job.model, "region": job.region}
+
+
 def job_correct(*, job: Job, image_count: int, note: str, by) -> LedgerEntry:
     """Add (or, negative, take back) images on a job's bill, at the price of its charge."""
     if not note.strip():
@@ -82,11 +83,7 @@ def job_correct(*, job: Job, image_count: int, note: str, by) -> LedgerEntry:
         unit, currency = price.amount, price.currency
     return LedgerEntry.objects.create(
         kind=EntryKind.CORRECTION,
-        job=job,
-        team_id=job.team_id,
-        user_id=job.owner_id,
-        model=job.model,
-        region=job.region,
+        **_about(job),
         image_count=image_count,
         images_stored=0,
         unit_price=unit,

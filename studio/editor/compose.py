@@ -19,6 +19,7 @@ from studio.pipeline.jobs import ReferenceImage
 from studio.wan.capabilities import (
     EXPAND_SCALES,
     MODELS,
+    EditFunction,
     Mode,
     ModelCapabilities,
     get_model,
@@ -122,6 +123,11 @@ def settings_of(draft: Draft) -> Settings:
     )
 
 
+def edit_function(caps: ModelCapabilities, opts: Settings) -> EditFunction | None:
+    """The wanx2.1 function chosen (settings_of always holds one of the model's), else None."""
+    return caps.image_edit.functions[opts.function] if caps.image_edit else None
+
+
 def size_choices(caps: ModelCapabilities, mode: Mode) -> list[str]:
     """The size options the editor offers for a model in a mode, in order."""
     rules = caps.size
@@ -165,7 +171,7 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     if caps.images.count.hi == 0:
         refs = []  # a text-to-image model: the references stay in the draft, unsent
     errors = out.errors
-    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
+    function = edit_function(caps, opts)
 
     prompt = draft.prompt.strip()
     if not prompt and not caps.prompt_optional:
@@ -249,7 +255,7 @@ def dropped(draft: Draft, refs: list[DraftReference]) -> list[str]:
         out.append("watermark")
     if f.get("interleave") and caps.interleave is None:
         out.append("interleaved text and images")
-    function = caps.image_edit.functions.get(settings_of(draft).function) if caps.image_edit else None
+    function = edit_function(caps, settings_of(draft))
     if any(ref.mask for ref in refs) and not (function and function.needs_mask):
         out.append("the mask on image 1")
     return out
@@ -273,7 +279,7 @@ def _number(text: str, label: str, errors: list[FieldError]) -> float | None:
     return None
 
 
-def _edit_options(opts: Settings, function, errors: list[FieldError]) -> dict[str, object]:
+def _edit_options(opts: Settings, function: EditFunction | None, errors: list[FieldError]) -> dict[str, object]:
     """wanx2.1's paired parameters, only for the function that takes each; empty means the default."""
     options: dict[str, object] = {}
     if function is None:

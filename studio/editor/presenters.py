@@ -97,7 +97,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         max_images=int(opts.max_images) if opts.max_images.isdigit() else None,
     )
     pixels = caps.size.pixels_for(mode) if caps.size else None
-    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
+    function = compose.edit_function(caps, opts)
     hundredths = [palette.parse_percent(row.get("percent", "")) for row in draft.palette]
     total = sum(h for h in hundredths if h is not None)
     rules = caps.palette
@@ -171,7 +171,7 @@ def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, objec
         params["bbox_list"] = [[_ints(box) for box in entry] for entry in boxes]
     if draft.palette_enabled and compose.palette_allowed(draft):
         params["color_palette"] = [{"hex": row.get("hex"), "ratio": f"{row.get('percent')}%"} for row in draft.palette]
-    function = caps.image_edit.functions.get(opts.function) if caps.image_edit else None
+    function = compose.edit_function(caps, opts)
     if function is not None:
         params["strength"] = (opts.strength or None) if function.takes_strength else None
         for name, value in zip(EXPAND_SCALES, opts.scales, strict=True):

@@ -46,6 +46,10 @@ class FloatRange:
         return f"{self.lo:g}–{self.hi:g}"
 
 
+# Reference: 002 and 004, seed — the same range on every model.
+SEED_RANGE = IntRange(0, 2147483647)
+
+
 class Mode(StrEnum):
     """What the references call the scenarios whose size and image rules differ."""
 
@@ -100,16 +104,16 @@ class ImageLimits:
 class SizeRules:
     """The ways a model takes an output size: presets, "W*H" within limits, or fixed sizes."""
 
-    # Preset name -> total pixels (1K means 1024*1024 on wan2.7). Empty when none exist.
-    presets: dict[str, int]
     # What the model uses when size is left out: a preset or "W*H".
     default: str
-    # Presets allowed only in text-to-image mode.
-    text_to_image_only_presets: frozenset[str]
     # "W*H": allowed total pixels per mode (no entry: "W*H" is not taken in that mode), and the
     # aspect limit (None where the documents give none).
     custom_pixels: dict[Mode, IntRange]
     custom_max_aspect: int | None
+    # Preset name -> total pixels (1K means 1024*1024 on wan2.7). Empty when none exist.
+    presets: dict[str, int] = field(default_factory=dict)
+    # Presets allowed only in text-to-image mode.
+    text_to_image_only_presets: frozenset[str] = frozenset()
     # Some models take only these "W*H" values (qwen-image-plus/max); empty means any in range.
     fixed: tuple[str, ...] = ()
     # Without a size the output follows the last input image's aspect (wan2.5-i2i-preview).
@@ -206,9 +210,10 @@ class ModelCapabilities:
     # None: the model takes no n and always makes one image (z-image-turbo).
     n: IntRange | None
     n_default: int
-    seed: IntRange
     # The provider's usual time to finish one task, used to poll first what is most likely done.
     typical_seconds: float
+    # Reference: 002 and 004, seed — [0, 2147483647] for every model that takes one.
+    seed: IntRange = SEED_RANGE
     # wan2.7 only (reference: 002): image sets, boxes, palette, thinking mode.
     n_sequential: IntRange | None = None
     n_sequential_default: int | None = None
@@ -397,8 +402,6 @@ _WAN27_PALETTE = PaletteRules(
 
 _PRESETS = {"1K": 1024 * 1024, "2K": 2048 * 2048, "4K": 4096 * 4096}
 
-# Reference: 002 and 004, seed — [0, 2147483647] for every model that takes one.
-_SEED = IntRange(0, 2147483647)
 
 _MULTIMODAL_SYNC = "/services/aigc/multimodal-generation/generation"
 _MULTIMODAL_ASYNC = "/services/aigc/image-generation/generation"
@@ -474,7 +477,6 @@ def _wan27(name: str, label: str, description: str, *, four_k: bool, typical: fl
         n_default=4,
         n_sequential=IntRange(1, 12),
         n_sequential_default=12,
-        seed=_SEED,
         max_boxes_per_image=2,
         palette=_WAN27_PALETTE,
         supports_thinking_mode=True,
@@ -502,15 +504,12 @@ def _qwen_edit(name: str, label: str, description: str, *, text_to_image: bool, 
         prompt_max_chars=800,
         images=_qwen_images(IntRange(0 if text_to_image else 1, 3)),
         size=SizeRules(
-            presets={},
             default="1024*1024",
-            text_to_image_only_presets=frozenset(),
             custom_pixels={mode: IntRange(512 * 512, 2048 * 2048) for mode in (Mode.TEXT_TO_IMAGE, Mode.OTHER)},
             custom_max_aspect=None,
         ),
         n=IntRange(1, n_max),
         n_default=1,
-        seed=_SEED,
         typical_seconds=15.0,
         negative_prompt_max_chars=500,
         supports_prompt_extend=True,
@@ -534,7 +533,6 @@ def _text2image(name: str, label: str, description: str, *, size: SizeRules, typ
         size=size,
         n=IntRange(1, 4),
         n_default=1,
-        seed=_SEED,
         typical_seconds=typical,
         negative_prompt_max_chars=500,
         supports_prompt_extend=True,
@@ -571,7 +569,6 @@ MODELS: dict[str, ModelCapabilities] = {
             size=SizeRules(
                 presets={"1K": 1280 * 1280, "2K": 2048 * 2048},
                 default="1K",
-                text_to_image_only_presets=frozenset(),
                 custom_pixels={
                     Mode.OTHER: IntRange(768 * 768, 2048 * 2048),
                     Mode.INTERLEAVE: IntRange(768 * 768, 1280 * 1280),
@@ -581,7 +578,6 @@ MODELS: dict[str, ModelCapabilities] = {
             ),
             n=IntRange(1, 4),
             n_default=4,
-            seed=_SEED,
             typical_seconds=20.0,
             negative_prompt_max_chars=500,
             supports_prompt_extend=True,
@@ -603,15 +599,12 @@ MODELS: dict[str, ModelCapabilities] = {
             # same document recommends 1472*1104 and 1696*960, just under 1280²: the lower bound
             # is the smallest recommended size, so every size the document suggests is taken.
             size=SizeRules(
-                presets={},
                 default="1280*1280",
-                text_to_image_only_presets=frozenset(),
                 custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(1472 * 1104, 1440 * 1440)},
                 custom_max_aspect=4,
             ),
             n=IntRange(1, 4),
             n_default=4,
-            seed=_SEED,
             typical_seconds=15.0,
             negative_prompt_max_chars=500,
             supports_prompt_extend=True,
@@ -626,9 +619,7 @@ MODELS: dict[str, ModelCapabilities] = {
             # Not in the documents beyond the name; the studio takes "W*H" with 512*512 to
             # 1440*1440 pixels (the public reference's range), default 1024*1024.
             size=SizeRules(
-                presets={},
                 default="1024*1024",
-                text_to_image_only_presets=frozenset(),
                 custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(512 * 512, 1440 * 1440)},
                 custom_max_aspect=None,
             ),
@@ -647,16 +638,13 @@ MODELS: dict[str, ModelCapabilities] = {
             # Reference: 000 — W*H only, [768*768, 1280*1280] pixels, 1:4 to 4:1; without a
             # size the output follows the (last) input image's aspect at about 1280*1280.
             size=SizeRules(
-                presets={},
                 default="1280*1280",
-                text_to_image_only_presets=frozenset(),
                 custom_pixels={Mode.OTHER: IntRange(768 * 768, 1280 * 1280)},
                 custom_max_aspect=4,
                 follows_input_aspect=True,
             ),
             n=IntRange(1, 4),
             n_default=4,
-            seed=_SEED,
             typical_seconds=45.0,
             negative_prompt_max_chars=500,
             supports_prompt_extend=True,
@@ -676,7 +664,6 @@ MODELS: dict[str, ModelCapabilities] = {
             size=None,
             n=IntRange(1, 4),
             n_default=1,
-            seed=_SEED,
             typical_seconds=12.0,
             # Reference: 001, "Pricing" (Beijing) — $0.020070/image.
             unit_prices={"beijing": Decimal("0.020070")},
@@ -714,9 +701,7 @@ MODELS: dict[str, ModelCapabilities] = {
                 typical=15.0,
                 # Reference: 004 — the five fixed resolutions, default 1328*1328.
                 size=SizeRules(
-                    presets={},
                     default="1328*1328",
-                    text_to_image_only_presets=frozenset(),
                     custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(928 * 1664, 1328 * 1328)},
                     custom_max_aspect=None,
                     fixed=("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"),
@@ -739,16 +724,13 @@ MODELS: dict[str, ModelCapabilities] = {
             # Reference: 004 — default 1024*1024 (common: 1024*1024, 1280*720, 720*1280); no
             # range is documented, so the studio takes 512*512 to 2048*2048 pixels.
             size=SizeRules(
-                presets={},
                 default="1024*1024",
-                text_to_image_only_presets=frozenset(),
                 custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(512 * 512, 2048 * 2048)},
                 custom_max_aspect=None,
             ),
             # Reference: 004 — "No n parameter ... the server returns 400 if n is provided".
             n=None,
             n_default=1,
-            seed=_SEED,
             supports_watermark=False,
             typical_seconds=3.0,
             supports_prompt_extend=True,
