@@ -243,13 +243,14 @@ if S3_BUCKET:
             # SigV4: what AWS requires in newer regions and S3-compatible stores expect.
             "signature_version": "s3v4",
             "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 300, minimum=1),
-            # Never overwrite: two workers racing to store one image must write two objects, so
-            # the loser's clean-up (store.py) deletes its own copy, not the winner's.
-            "file_overwrite": False,
+            # Every stored file has one fixed name, so a store retried after a crash replaces
+            # what the crashed attempt left rather than writing a second object (store.py).
+            "file_overwrite": True,
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # As on S3: a retried store replaces the partial file a crashed attempt left (store.py).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"allow_overwrite": True}}
 # Only "default" is chosen here; "staticfiles" keeps whatever the web-serving settings set.
 STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -157,9 +157,10 @@ def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan,
     job.refresh_from_db()
     assert job.status == S.UNKNOWN_OUTCOME
 
-    assert recovery.reconcile(job, wan) == "unknown"
+    assert recovery.reconcile(job, wan) == "attention"
     job.refresh_from_db()
     assert job.status == S.UNKNOWN_OUTCOME and "not sent again" in job.error_message
+    assert job.attention["reason"] == "sync_lost"
     assert wired.stats()["sync_by_prompt"] == {"A lost answer [fault:drop]": 1}
 
 

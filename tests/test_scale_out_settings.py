@@ -61,6 +61,7 @@ def test_s3_bucket_stores_files_privately_in_s3_with_signed_expiring_urls(tmp_pa
     assert options["region_name"] == "eu-central-1"
     assert options["querystring_auth"] is True and options["querystring_expire"] == 300
     assert options["default_acl"] is None, "objects must stay private"
-    assert options["file_overwrite"] is False, "a racing worker must never overwrite a stored image"
+    # One fixed name per stored file: a store retried after a crash replaces its own leftover.
+    assert options["file_overwrite"] is True
     # Static files are not the gallery's business: they keep their own storage.
     assert "staticfiles" in got["storages"]

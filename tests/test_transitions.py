@@ -66,3 +66,14 @@ def test_two_threads_racing_for_one_job_have_exactly_one_winner(alice):
     for t in threads:
         t.join()
     assert sorted(results) == [False, False, False, True]
+
+
+def test_a_move_named_with_an_old_attempt_is_refused_even_from_the_same_state(job):
+    read_earlier = job.attempt
+    assert transitions.move(job.pk, S.QUEUED, S.SUBMITTING, attempt=read_earlier)
+    assert transitions.move(job.pk, S.SUBMITTING, S.QUEUED)
+    # Back in `queued`, but not the `queued` the earlier reader saw.
+    assert not transitions.move(job.pk, S.QUEUED, S.SUBMITTING, attempt=read_earlier)
+    assert not transitions.update_if(job.pk, S.QUEUED, attempt=read_earlier, error_message="stale")
+    job.refresh_from_db()
+    assert job.status == S.QUEUED and job.attempt == read_earlier + 2 and job.error_message != "stale"

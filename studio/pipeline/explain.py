@@ -12,7 +12,8 @@ _BY_CODE = (
     ("InvalidApiKey", "The provider refused the studio's API key; an administrator must fix it."),
     ("Arrearage", "The Alibaba Cloud account is in arrears; an administrator must top it up."),
     ("AllocationQuota", "The account's quota for this model is used up."),
-    ("OutcomeUnknown", "The request may or may not have reached the provider. It was not sent again, so nobody pays twice; the studio keeps checking the provider's task list."),
+    ("OutcomeUnknown", "The studio could not tell whether the provider made this job's images. It was not sent again, so nobody pays twice; a team admin decides what happens to it."),
+    ("GivenUp", "A team admin gave this job up after its outcome could not be known."),
     ("InternalError", "The provider failed while generating. Trying again usually works."),
     ("Throttling", "The provider was too busy. The studio retried and then gave up; try again later."),
 )

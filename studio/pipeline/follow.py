@@ -118,9 +118,7 @@ def handover_wait(api_key_id: str, window: float) -> float:
     """Seconds to wait before querying, so a run that starts right after another cannot
     spend the query budget the previous run used in the same second."""
     released = (
-        ProviderAccount.objects.filter(api_key_id=api_key_id, follower="")
-        .values_list("follower_until", flat=True)
-        .first()
+        ProviderAccount.objects.filter(api_key_id=api_key_id).values_list("follower_released_at", flat=True).first()
     )
     if released is None:
         return 0.0
@@ -140,8 +138,10 @@ def acquire_lease(api_key_id: str, holder: str) -> bool:
 
 
 def release_lease(api_key_id: str, holder: str) -> None:
-    # follower_until keeps the release time: the next run waits out this run's last second.
-    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(follower="", follower_until=timezone.now())
+    now = timezone.now()
+    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(
+        follower="", follower_until=now, follower_released_at=now
+    )
 
 
 def priority(job_model: str, submitted_at: datetime | None, now: datetime) -> float:

@@ -86,6 +86,9 @@ class Job(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     lease_until = models.DateTimeField(null=True, blank=True)
 
+    # Bumped by every state change (studio.pipeline.transitions). A worker or sweep names the
+    # attempt it examined when it acts, so a reader holding a stale copy cannot undo newer work.
+    attempt = models.PositiveIntegerField(default=0)
     submit_attempts = models.PositiveIntegerField(default=0)
     poll_count = models.PositiveIntegerField(default=0)
     download_attempts = models.PositiveIntegerField(default=0)
@@ -100,6 +103,10 @@ class Job(models.Model):
     # The answer in order: [{"text": ...}, {"image": 0, "actual_prompt": ...}, {"failed": code}]
     # (interleaved text of wan2.6-image, the rewritten prompt of wan2.5, failed images).
     output_parts = models.JSONField(default=list, blank=True)
+
+    # Why a person must decide, and what the studio found: {"reason", "candidates": [{task_id,
+    # status, created_at}], "window": [start, end]} (studio.pipeline.attention).
+    attention = models.JSONField(default=dict, blank=True)
 
     # The trash: a deleted job is hidden from the gallery until an admin restores or purges it.
     # Stored originals are never removed automatically.
@@ -213,6 +220,82 @@ class OutputImage(models.Model):
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_output_index")]
 
 
+class ProviderTask(models.Model):
+    """A task the provider made with the studio's key, as the studio learned of it.
+
+    A submit's answer records the task with the job that sent it; reading the provider's task list
+    (studio.pipeline.provider_tasks) adds the ones the studio never heard of and each task's billed
+    usage. The reconciliation compares these rows with jobs, stored images and the ledger: a task
+    no job follows, or a job with two tasks, is money spent that no image shows.
+    """
+
+    task_id = models.CharField(max_length=64, unique=True)
+    api_key_id = models.CharField(max_length=16, blank=True, db_index=True)
+    model = models.CharField(max_length=64, blank=True)
+    # The job whose submit created it, when the studio knows (None: learned only from the list).
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="provider_tasks")
+    status = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # usage.image_count of a finished task: what the provider bills.
+    image_count = models.PositiveIntegerField(null=True, blank=True)
+    learned_at = models.DateTimeField(auto_now_add=True)
+    # When the provider last told us about it (list or single query); None: only from a submit.
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "task_id"]
+
+    def __str__(self) -> str:
+        return f"Provider task {self.task_id} ({self.model}, {self.status or 'not read'})"
+
+
+class ProviderListRead(models.Model):
+    """One window of the provider's task list read whole: every task created in [start, end]
+    was listed then. The reconciliation shows the parts of a period no read covers."""
+
+    api_key_id = models.CharField(max_length=16, blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(default=timezone.now)
+    listed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"Task list {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}, read {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class JobEvent(models.Model):
+    """Who did what to a job and why, when a person (or the studio on its own) decided its fate:
+    adopting a provider task, sending it again, giving it up."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    # None: the studio itself (the recovery sweep).
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on job {self.job_id}"
+
+
+class Lease(models.Model):
+    """A named lease that one process at a time holds (the recovery sweep is single-flight)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Lease {self.name} ({self.holder or 'free'})"
+
+
 class ProviderAccount(models.Model):
     """Per API key: whether submissions are paused (bad key, arrears, quota) and why.
 
@@ -226,6 +309,9 @@ class ProviderAccount(models.Model):
     # Task queries are rate limited per key; the poller holding this lease does all of them.
     follower = models.CharField(max_length=64, blank=True)
     follower_until = models.DateTimeField(null=True, blank=True)
+    # When the last poller let go: the next one waits out that run's last second of queries, even
+    # when it was queued (and the lease claimed for it) the moment the last one ended.
+    follower_released_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"API key {self.api_key_id}"

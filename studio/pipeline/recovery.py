@@ -1,30 +1,33 @@
 """The recovery sweep: resume every job stuck in a non-terminal state past its lease.
 
-Idempotent; runs every minute from a django-q2 schedule (catch_up off) and is safe to run on
-several machines at once: rows are claimed with conditional updates (and skip_locked where the
-database has it).
+Idempotent and single-flight (a lease row): it runs every minute from a django-q2 schedule and at
+every worker start, on any number of machines, and only one runs at a time. Even so, every move
+it makes names the attempt it examined (studio.pipeline.transitions), so a sweep acting on an old
+reading can never undo what a worker did since.
 
-A job stuck in `submitting` is the delicate case: its worker died between marking it and
-storing the task id, so the POST may or may not have reached the provider. So is a job in
-`unknown_outcome`, whose POST was sent but whose answer never came. Both are reconciled against
-the provider's task list: exactly one unclaimed task of that model created in the job's window
-is adopted; none at all (and the window closed) means the POST never created a task, so sending
-again is safe; anything else stays `unknown_outcome` and is looked at again later, until the
-provider's 24-hour task list no longer covers it and a person decides.
+An interrupted submission is the delicate case: its worker died (or its answer was lost) between
+sending the POST and storing the task id, so the provider may or may not have made a task. The
+submit path keeps at most one unacknowledged submission in the air per API key and model (its
+"lane", studio.pipeline.submit), and a lane stays closed until its submission is resolved. So the
+provider's task list settles it without a person: among that model's tasks created since the
+submission began, one that no job follows is this job's and is adopted; none at all once the
+answer could no longer come means the POST made no task, and sending again is safe. More than
+one can only happen when something else uses the key: a person chooses (studio.pipeline.attention).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from studio.pipeline import dispatch, provider, transitions
-from studio.pipeline.models import Job, JobStatus
+from studio.pipeline import attention, dispatch, provider, transitions
+from studio.pipeline.models import Job, JobStatus, Lease
 from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
 from studio.wan.client import WanClient
@@ -32,33 +35,48 @@ from studio.wan.client import WanClient
 log = logging.getLogger(__name__)
 S = JobStatus
 
+SWEEP_LEASE = "recovery-sweep"
+SWEEP_LEASE_SECONDS = 120
+# How long a task list that cannot be read holds a submission's lane before a person is asked.
+LIST_PATIENCE = timedelta(minutes=15)
+
 
 def sweep(*, client: WanClient | None = None) -> dict[str, int]:
-    # Reconcile first, so a job found never sent is rung in this same sweep.
-    reconciled = reconcile_stuck_submissions(client=client)
-    rung = dispatch.ring_due()
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if not _take_sweep_lease(holder):
+        return {"skipped": 1}
+    try:
+        # Reconcile first, so a job found never sent is rung in this same sweep.
+        reconciled = reconcile_stuck_submissions(client=client)
+        rung = dispatch.ring_due()
+    finally:
+        Lease.objects.filter(name=SWEEP_LEASE, holder=holder).update(holder="", until=None)
     return {"rung": rung, **reconciled}
 
 
-RECHECK_UNKNOWN = timedelta(minutes=10)
+def _take_sweep_lease(holder: str) -> bool:
+    now = timezone.now()
+    Lease.objects.get_or_create(name=SWEEP_LEASE)
+    free = Q(until__isnull=True) | Q(until__lt=now)
+    until = now + timedelta(seconds=SWEEP_LEASE_SECONDS)
+    return Lease.objects.filter(free, name=SWEEP_LEASE).update(holder=holder, until=until) == 1
 
 
 def _stuck_submissions() -> list[Job]:
     now = timezone.now()
     stuck = Q(status=S.SUBMITTING, lease_until__lt=now)
-    unanswered = Q(
+    # Parked only because the task list could not be read: looked at again on its own.
+    recheck = Q(
         status=S.UNKNOWN_OUTCOME,
+        attention__reason=attention.LIST_UNAVAILABLE,
         submitting_at__gt=now - timedelta(seconds=RESULT_TTL_SECONDS),
-    ) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    qs = Job.objects.filter(stuck | unanswered, task_id__isnull=True).order_by("submitting_at")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            return list(qs.select_for_update(skip_locked=True)[:50])
-    return list(qs[:50])
+        next_attempt_at__lte=now,
+    )
+    return list(Job.objects.filter(stuck | recheck, task_id__isnull=True).order_by("submitting_at")[:50])
 
 
 def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str, int]:
-    counts = {"adopted": 0, "resent": 0, "unknown": 0}
+    counts = {"adopted": 0, "resent": 0, "waiting": 0, "attention": 0}
     stuck = _stuck_submissions()
     if not stuck:
         return counts
@@ -73,82 +91,61 @@ def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str,
     return counts
 
 
+def reconcile_lane(api_key_id: str, model: str, *, client: WanClient) -> str | None:
+    """Settle the interrupted submission holding a lane (key and model), if there is one."""
+    holder = Job.objects.filter(
+        api_key_id=api_key_id, model=model, status=S.SUBMITTING, lease_until__lt=timezone.now(), task_id__isnull=True
+    ).first()
+    return reconcile(holder, client) if holder is not None else None
+
+
 def reconcile(job: Job, client: WanClient) -> str:
-    """Decide what a submission interrupted mid-flight became. Returns adopted/resent/unknown."""
+    """Decide what an interrupted submission became: adopted, resent, waiting or attention."""
+    attempt = job.attempt
     caps = MODELS.get(job.model)
     if caps is not None and caps.sync_only:
-        # A synchronous call creates no task to find in the list: its images may have been
-        # made (and billed) with the answer lost. Never sent again without a person.
-        _leave_unknown(
-            job,
-            f"{job.model} answers synchronously, so an interrupted call leaves nothing to look up. "
-            "It was not sent again (to avoid paying twice); a person can retry or give it up.",
-        )
-        return "unknown"
-    start = job.submitting_at - timedelta(seconds=5)
-    end = job.submitting_at + timedelta(seconds=settings.WAN_LEASE_SECONDS)
+        attention.park(job, attempt=attempt, reason=attention.SYNC_LOST)
+        return "attention"
+    now = timezone.now()
+    start, end, closes = attention.submission_window(job, now)
     try:
-        listed = client.list_tasks(start=start, end=end, model=job.model)
+        candidates = attention.unclaimed_tasks(job, client.list_tasks(start=start, end=end, model=job.model))
     except errors.WanError as exc:
         log.warning("job %s: provider task list unavailable (%s)", job.pk, type(exc).__name__)
-        _leave_unknown(
-            job,
-            "The worker stopped while sending this job and the provider's task list could not be "
-            "read, so it was not sent again (to avoid paying twice).",
-        )
-        return "unknown"
-    claimed = set(Job.objects.filter(task_id__in=[t.task_id for t in listed]).values_list("task_id", flat=True))
-    candidates = [t for t in listed if t.task_id not in claimed]
-    rivals = Job.objects.filter(
-        model=job.model,
-        api_key_id=job.api_key_id,
-        status__in=[S.SUBMITTING, S.UNKNOWN_OUTCOME],
-        task_id__isnull=True,
-        submitting_at__range=(start, end),
-    ).count()
-    if len(candidates) == 1 and rivals == 1:
-        task = candidates[0]
-        if transitions.move(
-            job.pk,
-            job.status,
-            S.SUBMITTED,
-            task_id=task.task_id,
-            provider_status=task.task_status,
-            next_attempt_at=timezone.now(),
-            finished_at=None,
-            error_code="",
-            error_message="",
-        ):
-            log.info("job %s: adopted provider task %s after an interrupted submit", job.pk, task.task_id)
-        return "adopted"
-    if not candidates and timezone.now() > end:
+        return _list_unavailable(job, attempt, now)
+    if len(candidates) == 1:
+        return "adopted" if attention.adopt(job, attempt=attempt, task=candidates[0]) else "waiting"
+    if not candidates:
+        if now <= closes:
+            # The answer could still be on its way (or the task not yet listed): look again then.
+            transitions.update_if(job.pk, job.status, attempt=attempt, lease_until=closes, next_attempt_at=closes)
+            return "waiting"
         if transitions.move(
             job.pk,
             job.status,
             S.QUEUED,
-            next_attempt_at=timezone.now(),
+            attempt=attempt,
+            next_attempt_at=now,
             finished_at=None,
+            attention={},
             error_code="",
             error_message="The previous attempt never reached the provider; sending again.",
         ):
             log.info("job %s: interrupted submit never reached the provider; queued again", job.pk)
+            attention.record(job, "resent", "The provider's task list shows no task from the interrupted submit.")
         return "resent"
-    _leave_unknown(
-        job,
-        f"The request may have reached the provider: {len(candidates)} of its tasks could be this "
-        "job's, so it was not sent again (to avoid paying twice). It is checked again every "
-        f"{RECHECK_UNKNOWN.seconds // 60} minutes; a person can retry or give it up.",
-    )
-    return "unknown"
+    attention.park(job, attempt=attempt, reason=attention.AMBIGUOUS, candidates=candidates, window=(start, end))
+    return "attention"
 
 
-def _leave_unknown(job: Job, message: str) -> None:
-    fields = {
-        "error_code": "OutcomeUnknown",
-        "error_message": message,
-        "next_attempt_at": timezone.now() + RECHECK_UNKNOWN,
-    }
+def _list_unavailable(job: Job, attempt: int, now: datetime) -> str:
+    began = job.submitting_at or job.created_at
+    if job.status == S.SUBMITTING and now - began < LIST_PATIENCE:
+        # Keep the lane closed and ask again at the next sweep: nothing is sent blindly.
+        transitions.update_if(job.pk, S.SUBMITTING, attempt=attempt, lease_until=now)
+        return "waiting"
     if job.status == S.SUBMITTING:
-        transitions.move(job.pk, S.SUBMITTING, S.UNKNOWN_OUTCOME, **fields)
+        attention.park(job, attempt=attempt, reason=attention.LIST_UNAVAILABLE)
     else:
-        transitions.update_if(job.pk, S.UNKNOWN_OUTCOME, **fields)
+        transitions.update_if(job.pk, S.UNKNOWN_OUTCOME, attempt=attempt, next_attempt_at=now + attention.RECHECK_UNKNOWN)
+    return "attention"

@@ -2,7 +2,9 @@
 
 A download task holds the job's lease while it works; every image that lands becomes an
 OutputImage row whose (job, index) is unique, so a second worker finishing the same image
-loses the race at the database and removes its copy. Transient failures are retried with
+loses the race at the database. Files have fixed names (outputs/<job>/<index>.png) that storage
+overwrites, so a store killed half-way leaves a file its retry replaces, never a second one;
+`gallery verify` lists (and can remove) any file that no row names. Transient failures are retried with
 backoff until the result URL expires; only then is an image given up.
 """
 
@@ -91,9 +93,14 @@ def _store(job: Job, index: int, url: str, got: Downloaded) -> None:
         with transaction.atomic():
             output.save()
     except IntegrityError:
-        # Another worker stored this image first; keep theirs, drop ours.
-        output.file.delete(save=False)
-        output.thumbnail.delete(save=False)
+        # Another worker stored this image first. Each image has one fixed name and storage
+        # overwrites (settings.STORAGES), so its row names the file we just rewrote with the same
+        # bytes: only a copy under another name (a store from before fixed names) is ours to drop.
+        winner = OutputImage.objects.get(job=job, index=index)
+        if winner.file.name != output.file.name:
+            output.file.delete(save=False)
+        if winner.thumbnail.name != output.thumbnail.name:
+            output.thumbnail.delete(save=False)
 
 
 def make_thumbnail(file) -> bytes:

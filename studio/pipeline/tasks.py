@@ -8,7 +8,7 @@ from studio.pipeline import follow, provider, recovery, schedule, store, submit
 
 
 def submit_job(job_id: int) -> str:
-    outcome = submit.job_submit(job_id=job_id)
+    outcome = submit.job_submit_lane(job_id=job_id)
     if outcome == "submitted":
         ensure_follower()
     return outcome

@@ -1,13 +1,17 @@
 """A job's state machine, in one place.
 
 Every move is a conditional UPDATE (`WHERE id = ... AND status = <from>`): when two workers try
-to move the same job, exactly one UPDATE matches a row and the other learns it lost.
+to move the same job, exactly one UPDATE matches a row and the other learns it lost. Every move
+also bumps `Job.attempt`; a caller that acts on what it read earlier (the recovery sweep, a
+worker finishing its submit) passes the attempt it examined, so a job that has moved on since —
+even back to the same status — is left alone.
 
     queued ──► submitting ──► submitted ──► running ──► downloading ──► succeeded
       │  ▲          │   │          │  │         │  │          │
       │  └──────────┘   │          │  └─────────┴──┴──► failed / expired
-      │   (not sent,    └─► unknown_outcome (sent, no answer: a person decides)
-      │    throttled)              └─► canceled (PENDING at the provider)
+      │   (not sent,    └─► unknown_outcome ("needs attention": a person adopts a task,
+      │    throttled)                            sends again or gives up)
+      │                            └─► canceled (PENDING at the provider)
       └─► canceled (never sent)
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from studio.pipeline.models import Job, JobStatus
@@ -50,8 +55,9 @@ class IllegalTransition(ValueError):
     pass
 
 
-def move(job_id: int, frm: str, to: str, **fields: Any) -> bool:
-    """Move a job from `frm` to `to` and set `fields`, only if it is still in `frm`.
+def move(job_id: int, frm: str, to: str, *, attempt: int | None = None, **fields: Any) -> bool:
+    """Move a job from `frm` to `to` and set `fields`, only if it is still in `frm` (and still at
+    `attempt`, when given).
 
     Returns whether this call made the move. Raises IllegalTransition for a move the state
     machine does not have (a programming error, not a race).
@@ -66,7 +72,10 @@ def move(job_id: int, frm: str, to: str, **fields: Any) -> bool:
         fields.setdefault("finished_at", now)
     if to not in (S.SUBMITTING, S.DOWNLOADING):
         fields.setdefault("lease_until", None)
-    return Job.objects.filter(pk=job_id, status=frm).update(status=to, status_changed_at=now, **fields) == 1
+    rows = Job.objects.filter(pk=job_id, status=frm)
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt)
+    return rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
 
 
 def move_from_any(job_id: int, sources: tuple[str, ...], to: str, **fields: Any) -> bool:
@@ -74,6 +83,10 @@ def move_from_any(job_id: int, sources: tuple[str, ...], to: str, **fields: Any)
     return any(move(job_id, frm, to, **fields) for frm in sources)
 
 
-def update_if(job_id: int, status: str, **fields: Any) -> bool:
-    """Change fields of a job without moving it, only while it is still in `status`."""
-    return Job.objects.filter(pk=job_id, status=status).update(**fields) == 1
+def update_if(job_id: int, status: str, *, attempt: int | None = None, **fields: Any) -> bool:
+    """Change fields of a job without moving it, only while it is still in `status` (and at
+    `attempt`, when given). The attempt is not bumped: nothing another reader relies on moved."""
+    rows = Job.objects.filter(pk=job_id, status=status)
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt)
+    return rows.update(**fields) == 1
