@@ -14,10 +14,10 @@ from tests.pipeline_helpers import png_reference
 
 
 
-def verify() -> tuple[str, CommandError | None]:
+def verify(*args: str) -> tuple[str, CommandError | None]:
     out = io.StringIO()
     try:
-        call_command("gallery", "verify", stdout=out)
+        call_command("gallery", "verify", *args, stdout=out)
     except CommandError as exc:
         return out.getvalue(), exc
     return out.getvalue(), None
@@ -35,7 +35,7 @@ def test_all_files_as_stored_exit_zero(jobs):
     out, error = verify()
 
     assert error is None
-    assert "Checked 5 images" in out and "5 thumbnails and 1 references: 0 missing, 0 changed." in out
+    assert "Checked 5 images" in out and "5 thumbnails and 1 references: 0 missing, 0 changed, 0 files no row names." in out
 
 
 def test_an_altered_file_is_reported_and_fails_the_command(jobs):
@@ -46,7 +46,7 @@ def test_an_altered_file_is_reported_and_fails_the_command(jobs):
 
     out, error = verify()
 
-    assert error is not None and "1 stored files are missing or changed" in str(error)
+    assert error is not None and "1 stored files are missing, changed or named by no row" in str(error)
     [line] = [line for line in out.splitlines() if line.startswith("CHANGED")]
     assert line.startswith(f"CHANGED image: job {jobs[1].pk}, index 2, {name} (SHA-256 ")
     assert "0 missing, 1 changed" in out
@@ -92,3 +92,33 @@ def test_files_are_hashed_in_chunks(jobs, monkeypatch):
     monkeypatch.setattr(integrity, "CHUNK_BYTES", 7)
     out, error = verify()
     assert error is None, out
+
+
+def test_a_file_no_row_names_is_reported_and_can_be_removed(jobs):
+    storage = jobs[0].outputs.get(index=0).file.storage
+    stray = storage.save(f"outputs/{jobs[0].pk}/0_leftover.png", ContentFile(png_bytes("#123456")))
+    half = storage.save(f"thumbnails/{jobs[1].pk}/7.webp", ContentFile(b"RIFF"))
+
+    out, error = verify("--grace-seconds", "0")
+
+    assert error is not None and "2 stored files are missing, changed or named by no row" in str(error)
+    assert f"ORPHAN file: {stray} (no row names it)" in out.splitlines()
+    assert f"ORPHAN file: {half} (no row names it)" in out.splitlines()
+
+    out, error = verify("--grace-seconds", "0", "--remove-orphans")
+
+    assert error is None and "2 files no row names (2 removed)" in out
+    assert not storage.exists(stray) and not storage.exists(half)
+    assert verify("--grace-seconds", "0")[1] is None
+    # Every file a row names is still there.
+    assert all(storage.exists(o.file.name) for job in jobs for o in job.outputs.all())
+
+
+def test_a_file_younger_than_the_grace_period_may_be_a_store_in_progress(jobs):
+    storage = jobs[0].outputs.get(index=0).file.storage
+    storage.save(f"outputs/{jobs[0].pk}/5.png", ContentFile(png_bytes("#123456")))
+
+    out, error = verify("--remove-orphans")
+
+    assert error is None and "1 newer files passed over" in out
+    assert storage.exists(f"outputs/{jobs[0].pk}/5.png")

@@ -1,9 +1,14 @@
-"""Are the stored files still what was stored? Every original re-hashed against its recorded SHA-256.
+"""Are the stored files still what was stored? Every original re-hashed against its recorded SHA-256,
+and every file in the pipeline's folders named by a row.
 
 Originals carry the hash taken when they were downloaded, so a changed byte is caught. Thumbnails
 and job references carry none: for them only presence is checked. Files are read through the
 storage API in chunks (works the same on local disk and object storage; memory stays flat), and
 trashed jobs are checked too: their files are kept until an admin purges them.
+
+An orphan is a file in outputs/, thumbnails/ or references/ that no row names: what a store or a
+job creation killed half-way leaves (the retry writes the same name, so it is rare), or a file put
+there by hand. Files younger than a grace period are passed over: they may be a store in progress.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.files.storage import default_storage
 
 from studio.pipeline.models import JobReference, OutputImage
 
@@ -19,17 +27,24 @@ CHUNK_BYTES = 1024 * 1024
 BATCH = 500
 
 
+# The folders the pipeline stores into (studio.pipeline.models' upload paths).
+STORED_FOLDERS = ("outputs", "thumbnails", "references")
+
+
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "missing" or "changed"
-    what: str  # "image", "thumbnail" or "reference"
-    job_id: int
-    index: int  # the image's index or the reference's position (from 0, as stored)
+    kind: str  # "missing", "changed" or "orphan"
+    what: str  # "image", "thumbnail", "reference" or "file"
+    job_id: int | None
+    index: int | None  # the image's index or the reference's position (from 0, as stored)
     path: str
     detail: str = ""
 
     def __str__(self) -> str:
-        line = f"{self.kind.upper()} {self.what}: job {self.job_id}, index {self.index}, {self.path}"
+        if self.kind == "orphan":
+            line = f"ORPHAN file: {self.path}"
+        else:
+            line = f"{self.kind.upper()} {self.what}: job {self.job_id}, index {self.index}, {self.path}"
         return f"{line} ({self.detail})" if self.detail else line
 
 
@@ -39,6 +54,9 @@ class Summary:
     bytes_read: int = 0
     thumbnails: int = 0
     references: int = 0
+    # Files passed over by the orphan check because they are younger than its grace period.
+    recent: int = 0
+    removed: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
@@ -87,3 +105,45 @@ def _check_all(summary: Summary) -> Iterator[Problem]:
         summary.references += 1
         if not ref.file.storage.exists(ref.file.name):
             yield Problem("missing", "reference", ref.job_id, ref.position, ref.file.name)
+
+
+def named_files() -> set[str]:
+    """Every storage name a row points to."""
+    names: set[str] = set()
+    for file, thumbnail in OutputImage.objects.values_list("file", "thumbnail").iterator(chunk_size=BATCH):
+        names.update((file, thumbnail))
+    for file, mask in JobReference.objects.values_list("file", "mask").iterator(chunk_size=BATCH):
+        names.update((file, mask))
+    names.discard("")
+    return names
+
+
+def _walk(storage, folder: str) -> Iterator[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _walk(storage, f"{folder}/{sub}")
+
+
+def orphans(summary: Summary, *, grace: timedelta, now: datetime, remove: bool = False) -> Iterator[Problem]:
+    """Files in the pipeline's folders that no row names (removed too, with `remove`)."""
+    storage = default_storage
+    named = named_files()
+    for folder in STORED_FOLDERS:
+        for path in _walk(storage, folder):
+            if path in named:
+                continue
+            if now - storage.get_modified_time(path) < grace:
+                summary.recent += 1
+                continue
+            problem = Problem("orphan", "file", None, None, path, "no row names it")
+            if remove:
+                storage.delete(path)
+                summary.removed += 1
+                problem = Problem("orphan", "file", None, None, path, "removed")
+            summary.problems.append(problem)
+            yield problem
