@@ -14,6 +14,9 @@ Prices are the documented ones (singapore): wan2.7-image 0.03 USD, wan2.7-image-
 
 Period 2026-03-01 – 2026-03-03: 9 images, 0.495 USD; failures 2 of 6 ended (33%); median 35 s
 (20, 30, 40, 100), p95 100 s; reconciliation differs on 2026-03-02 only (J5's two lost images).
+The provider's task list was never read for these days (they are long past its 24 hours), so the
+provider's counts are those the jobs' polls recorded; one test adds the tasks a read would have found.
+(The reconciliation against the emulator's task list is test_billing_reconciliation.py.)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from studio.accounts.models import Team
 from studio.billing import dashboard, reconcile
 from studio.billing.filters import BadFilter, parse_filters
 from studio.billing.models import TeamBudget
-from studio.pipeline.models import JobStatus
+from studio.pipeline.models import JobStatus, ProviderTask
 from tests.billing_helpers import ended_job
 
 S = JobStatus
@@ -157,12 +160,39 @@ def test_reconciliation_highlights_the_day_images_were_lost(jobs):
     assert [(m.job_id, m.reported, m.stored, m.charged) for m in result.mismatches] == [(jobs["J5"].pk, 2, 0, 0)]
 
 
+def test_tasks_no_job_follows_count_on_the_day_they_ended(jobs):
+    def task(task_id: str, job=None, *, images: int, status: str = "SUCCEEDED") -> None:
+        # As a read of the provider's list and each task's usage would have recorded it.
+        ProviderTask.objects.create(
+            task_id=task_id, job=job, model="wan2.7-image", status=status, image_count=images,
+            created_at=at(3, 9), ended_at=at(3, 10), read_at=at(3, 11),
+        )
+
+    task("stray", images=1)
+    task("sent-again", jobs["J7"], images=2)
+    task("failed", images=0, status="FAILED")  # costs nothing
+    task(jobs["J7"].task_id, jobs["J7"], images=2)  # the one J7 follows
+
+    result = reconcile.reconcile(parse_filters(PERIOD))
+
+    assert [(d.day.isoformat(), d.reported, d.stored, d.charged, d.differences) for d in result.days][2] == (
+        "2026-03-03", 5, 2, 2, 2
+    )
+    assert [(m.kind, m.job_id, m.task_id, m.reported) for m in result.mismatches[1:]] == [
+        (reconcile.SECOND_TASK, jobs["J7"].pk, "sent-again", 2),
+        (reconcile.UNCLAIMED_TASK, None, "stray", 1),
+    ]
+
+
 def test_the_reconciliation_page_marks_differences(staff, jobs):
     page = staff.get("/billing/reconciliation/", PERIOD).content.decode()
 
     assert "1 day with differences" in page
     assert page.count('class="differs"') == 2  # the day and the job
     assert "No image could be saved" in page
+    assert "they expired before they were stored" in page
+    assert "The provider&#x27;s task list has never been read." in page
+    assert "2026-03-01 00:00 – 2026-03-04 00:00: never read, and tasks older than 24 hours can no longer be read" in page
 
 
 def test_the_csv_export_lists_the_ledger_for_the_filters(staff, jobs):

@@ -37,6 +37,13 @@ class Filters:
     model: str | None = None
     user_id: int | None = None
 
+    @classmethod
+    def for_period(
+        cls, *, start: date, end: date, team_id: int | None = None, model: str | None = None, user_id: int | None = None
+    ) -> Filters:
+        """Filters for plain Python (a command, a script): the days from `start` to `end`, both included."""
+        return cls("custom", start, end, team_id, model, user_id)
+
     @property
     def start(self) -> datetime:
         return _midnight(self.first_day)

@@ -1,28 +1,68 @@
-"""Reconciliation: what the provider reported, what we stored and what we charged, per day.
+"""Reconciliation: what the provider billed, what the studio stored and what it charged, per day.
 
-For every job that ended in the period (grouped by the day it ended): the provider's
-usage.image_count, the OutputImage rows we hold, and the images on its ledger entries. On a
-healthy day the three are equal. Stored below reported means images were lost (e.g. a result
-URL expired before it was downloaded: the provider bills those, the ledger does not);
-a ledger that disagrees with the provider means a bug in billing.
+The provider's side is its own record, read by studio.pipeline.provider_tasks: every task the key
+made (ProviderTask) with its usage.image_count. Per day of the period:
+
+* billed — for each job that ended that day, what the task it follows billed (as last read from
+  the provider; before a read, what the job's own poll recorded) or, for a sync-only model, the
+  usage of its answer (a synchronous call leaves no task); plus every task no job follows;
+* stored — the job's OutputImage rows;
+* charged — the images on the job's ledger entries.
+
+On a healthy day the three are equal and nothing is listed. Each difference says what happened
+and what to do: a task no job follows (something else uses the key, or a lost answer nobody
+adopted), a second task of one job (sent twice), a job whose billed, stored and charged counts
+disagree, and a synchronous call whose answer was lost (it may have been billed; nobody can
+know how many images). Parts of the period the provider's list was never read for are shown too
+(studio.billing.provider_coverage).
+
+From plain Python (a command, a script):
+
+    from datetime import date
+    from studio.billing.filters import Filters
+    from studio.billing.reconcile import reconcile
+
+    result = reconcile(Filters.for_period(start=date(2026, 11, 29), end=date(2026, 11, 30)))
+    for m in result.mismatches:
+        print(m.kind, m.job_id, m.task_id, m.note, m.action)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.billing.dashboard import ended_jobs
 from studio.billing.filters import Filters
 from studio.billing.models import LedgerEntry
-from studio.pipeline.models import OutputImage
+from studio.billing.provider_coverage import ProviderCoverage, provider_coverage
+from studio.pipeline.attention import SYNC_LOST
+from studio.pipeline.models import Job, JobEvent, JobStatus, OutputImage, ProviderTask
+from studio.wan.capabilities import MODELS
 
-# Mismatched jobs listed under the table; the day rows always count them all.
+S = JobStatus
+# Differences listed under the table; the day rows and the count always include them all.
 MAX_LISTED = 200
+SYNC_ONLY = tuple(name for name, caps in MODELS.items() if caps.sync_only)
+NOT_BILLED = ("FAILED", "CANCELED")
+
+# Mismatch.kind
+JOB = "job"
+UNCLAIMED_TASK = "unclaimed_task"
+SECOND_TASK = "second_task"
+TASK_NOT_FOLLOWED = "task_not_followed"
+MAY_HAVE_BEEN_BILLED = "may_have_been_billed"
+KIND_LABELS = {
+    JOB: "Counts differ",
+    UNCLAIMED_TASK: "Task no job shows",
+    SECOND_TASK: "Second task of a job",
+    TASK_NOT_FOLLOWED: "Task its job does not follow",
+    MAY_HAVE_BEEN_BILLED: "May have been billed",
+}
 
 
 @dataclass(frozen=True)
@@ -32,23 +72,38 @@ class Day:
     stored: int
     charged: int
     jobs: int
+    differences: int = 0
 
     @property
     def differs(self) -> bool:
-        return not (self.reported == self.stored == self.charged)
+        return self.differences > 0 or not (self.reported == self.stored == self.charged)
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    job_id: int
+    """One difference: what happened (`note`) and what to do (`action`)."""
+
+    kind: str
+    day: date
+    job_id: int | None
+    task_id: str
     status: str
     team: str
     owner: str
-    finished_at: object
+    # When the job ended (for a task: when it ended, or was made).
+    finished_at: datetime | None
+    # What the provider billed; None when nobody can know (a lost sync answer, an unfinished task).
     reported: int | None
     stored: int
     charged: int
     note: str
+    action: str
+    # The job's own message, as recorded.
+    recorded: str = ""
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -56,51 +111,247 @@ class Reconciliation:
     days: list[Day]
     mismatches: list[Mismatch]
     mismatch_count: int
+    coverage: ProviderCoverage
 
     @property
     def differing_days(self) -> int:
         return sum(1 for d in self.days if d.differs)
 
 
-def reconcile(filters: Filters) -> Reconciliation:
-    stored = (
-        OutputImage.objects.filter(job=OuterRef("pk")).order_by().values("job").annotate(c=Count("id")).values("c")
+class _Tally:
+    def __init__(self) -> None:
+        self.days: dict[date, list[int]] = {}
+        self.mismatches: list[Mismatch] = []
+        self.count = 0
+
+    def add(self, day: date, *, billed: int, stored: int = 0, charged: int = 0, jobs: int = 0) -> None:
+        sums = self.days.setdefault(day, [0, 0, 0, 0, 0])
+        for i, n in enumerate((billed, stored, charged, jobs)):
+            sums[i] += n
+
+    def differs(self, mismatch: Mismatch) -> None:
+        self.days.setdefault(mismatch.day, [0, 0, 0, 0, 0])[4] += 1
+        self.count += 1
+        self.mismatches.append(mismatch)
+
+
+def reconcile(filters: Filters, *, now: datetime | None = None) -> Reconciliation:
+    tally = _Tally()
+    _jobs(filters, tally)
+    _tasks_no_job_follows(filters, tally)
+    tally.mismatches.sort(key=lambda m: (m.day, m.finished_at or datetime.min.replace(tzinfo=UTC)))
+    return Reconciliation(
+        days=[Day(day, *tally.days[day]) for day in sorted(tally.days)],
+        mismatches=tally.mismatches[:MAX_LISTED],
+        mismatch_count=tally.count,
+        coverage=provider_coverage(filters.start, filters.end, now=now),
     )
-    charged = (
-        LedgerEntry.objects.filter(job=OuterRef("pk")).order_by().values("job").annotate(c=Sum("image_count")).values("c")
-    )
+
+
+# --- jobs that ended in the period ---------------------------------------------------------------
+
+
+def _jobs(filters: Filters, tally: _Tally) -> None:
+    def count(qs, expression) -> Coalesce:
+        return Coalesce(Subquery(qs.order_by().values("job").annotate(c=expression).values("c"), output_field=IntegerField()), Value(0))
+
+    stored = count(OutputImage.objects.filter(job=OuterRef("pk")), Count("id"))
+    charged = count(LedgerEntry.objects.filter(job=OuterRef("pk")), Sum("image_count"))
+    # Each lost synchronous answer parked the job once (studio.pipeline.attention.park).
+    parked = count(JobEvent.objects.filter(job=OuterRef("pk"), action="parked"), Count("id"))
+    task_billed = ProviderTask.objects.filter(task_id=OuterRef("task_id")).values("image_count")[:1]
     jobs = (
         ended_jobs(filters)
-        .annotate(
-            stored_n=Coalesce(Subquery(stored, output_field=IntegerField()), Value(0)),
-            charged_n=Coalesce(Subquery(charged, output_field=IntegerField()), Value(0)),
-        )
-        # Jobs that never produced an image and were never charged have nothing to reconcile.
-        .filter(Q(usage_image_count__isnull=False) | Q(stored_n__gt=0) | ~Q(charged_n=0))
-        .values_list(
-            "pk", "status", "team__name", "owner__username", "finished_at",
-            "usage_image_count", "stored_n", "charged_n", "error_message",
+        .select_related("team", "owner")
+        .annotate(stored_n=stored, charged_n=charged, parked_n=parked, task_billed=Subquery(task_billed))
+        # Jobs that never produced, stored or charged an image (and lost no answer) have nothing to reconcile.
+        .filter(
+            Q(usage_image_count__isnull=False)
+            | Q(task_billed__gt=0)
+            | Q(stored_n__gt=0)
+            | ~Q(charged_n=0)
+            | Q(model__in=SYNC_ONLY, parked_n__gt=0)
+            | Q(attention__reason=SYNC_LOST)
         )
         .order_by("finished_at", "pk")
     )
-    days: dict[date, list[int]] = {}
-    mismatches: list[Mismatch] = []
-    count = 0
-    for pk, status, team, owner, finished_at, reported, stored_n, charged_n, message in jobs:
-        day = timezone.localtime(finished_at).date()
-        sums = days.setdefault(day, [0, 0, 0, 0])
-        sums[0] += reported or 0
-        sums[1] += stored_n
-        sums[2] += charged_n
-        sums[3] += 1
-        if not ((reported or 0) == stored_n == charged_n):
-            count += 1
-            if len(mismatches) < MAX_LISTED:
-                mismatches.append(
-                    Mismatch(pk, status, team or "", owner, finished_at, reported, stored_n, charged_n, message)
-                )
-    return Reconciliation(
-        days=[Day(day, *days[day]) for day in sorted(days)],
-        mismatches=mismatches,
-        mismatch_count=count,
+    for job in jobs.iterator(chunk_size=500):
+        day = timezone.localtime(job.finished_at).date()
+        sync = job.model in SYNC_ONLY
+        billed = job.usage_image_count if sync or job.task_billed is None else job.task_billed
+        tally.add(day, billed=billed or 0, stored=job.stored_n, charged=job.charged_n, jobs=1)
+        if not ((billed or 0) == job.stored_n == job.charged_n):
+            note, action = _job_words(job, billed)
+            tally.differs(_about_job(job, JOB, day, billed, note, action))
+        lost = job.parked_n or (1 if job.attention.get("reason") == SYNC_LOST else 0)
+        if sync and lost:
+            note, action = _lost_answer_words(job, lost)
+            tally.differs(_about_job(job, MAY_HAVE_BEEN_BILLED, day, None, note, action))
+
+
+def _about_job(job: Job, kind: str, day: date, billed: int | None, note: str, action: str) -> Mismatch:
+    return Mismatch(
+        kind=kind,
+        day=day,
+        job_id=job.pk,
+        task_id=job.task_id or "",
+        status=job.status,
+        team=job.team.name if job.team else "",
+        owner=job.owner.get_username(),
+        finished_at=job.finished_at,
+        reported=billed,
+        stored=job.stored_n,
+        charged=job.charged_n,
+        note=note,
+        action=action,
+        recorded=job.error_message,
     )
+
+
+def _job_words(job: Job, billed: int | None) -> tuple[str, str]:
+    """What a job whose billed, stored and charged counts differ went through, and what to do."""
+    stored, charged = job.stored_n, job.charged_n
+    if billed is None:
+        return (
+            f"The provider's count for job {job.pk} is unknown (its task was never read), "
+            f"yet {stored} images are stored and {charged} charged.",
+            "Read the provider while the task is less than 24 hours old; after that, compare with the provider's bill.",
+        )
+    if job.status == S.EXPIRED and stored < billed:
+        return (
+            f"The provider billed {billed} images for job {job.pk}; they expired before they were stored "
+            f"({stored} stored, {charged} charged).",
+            "Nothing can be fetched any more (result links last 24 hours): the studio pays for these images. "
+            "If this repeats, the download workers are falling behind.",
+        )
+    if job.status in (S.FAILED, S.CANCELED) and billed > stored:
+        return (
+            f"The provider billed {billed} images for job {job.pk}, which the studio ended as "
+            f"{job.get_status_display().lower()} ({stored} stored, {charged} charged).",
+            f"Look at task {job.task_id} with the provider; its images can be fetched only within 24 hours of it ending.",
+        )
+    if stored < billed and charged == billed:
+        return (
+            f"{billed - stored} of the {billed} images billed for job {job.pk} are not in the gallery, "
+            "but the team was charged for all of them.",
+            "Run `manage.py gallery verify` to see whether stored files went missing; if the team should "
+            f"not pay for them, record a ledger correction of {stored - billed} images for job {job.pk}.",
+        )
+    if stored < billed:
+        return (
+            f"{billed - stored} of the {billed} images billed for job {job.pk} are not in the gallery "
+            f"({charged} charged).",
+            "The studio pays for the missing images; the job's history says why they were not stored.",
+        )
+    return (
+        f"The provider billed {billed} images for job {job.pk}; {stored} are stored and {charged} charged.",
+        f"The ledger is wrong: record a correction of {billed - charged} images for job {job.pk} "
+        "(a correction is a new entry; the charge is never edited)."
+        if charged != billed
+        else "More images are stored than were billed: check the job's stored files (`manage.py gallery verify`).",
+    )
+
+
+def _lost_answer_words(job: Job, lost: int) -> tuple[str, str]:
+    calls = "one synchronous call" if lost == 1 else f"{lost} synchronous calls"
+    note = (
+        f"{job.model} answers synchronously, and the answer to {calls} of job {job.pk} was lost: the provider "
+        f"may have made and billed up to {_images(job.max_images_billed())} per call that nobody can fetch "
+        "(a synchronous call leaves no task to look up)."
+    )
+    if job.status == S.UNKNOWN_OUTCOME:
+        action = "A team admin decides on the job: send it again or give it up. Compare with the provider's bill for that day."
+    else:
+        action = (
+            f"The job is {job.get_status_display().lower()} now; nothing more can be done for the lost call. "
+            "Compare with the provider's bill for that day if the amount matters."
+        )
+    return note, action
+
+
+# --- provider tasks no job follows ---------------------------------------------------------------
+
+
+def _tasks_no_job_follows(filters: Filters, tally: _Tally) -> None:
+    tasks = (
+        ProviderTask.objects.annotate(
+            at=Coalesce("ended_at", "created_at", "learned_at"),
+            followed=Exists(Job.objects.filter(task_id=OuterRef("task_id"))),
+        )
+        .filter(at__gte=filters.start, at__lt=filters.end, followed=False)
+        # Failed and canceled tasks cost nothing.
+        .exclude(status__in=NOT_BILLED)
+        .exclude(image_count=0)
+        .select_related("job", "job__team", "job__owner")
+        .order_by("at", "task_id")
+    )
+    if filters.model is not None:
+        tasks = tasks.filter(model=filters.model)
+    # A task no job shows belongs to no team or user: a narrower view leaves it out.
+    if filters.team_id is not None:
+        tasks = tasks.filter(job__team_id=filters.team_id)
+    if filters.user_id is not None:
+        tasks = tasks.filter(job__owner_id=filters.user_id)
+    for task in tasks.iterator(chunk_size=500):
+        day = timezone.localtime(task.at).date()
+        tally.add(day, billed=task.image_count or 0)
+        kind, note, action = _task_words(task)
+        job = task.job
+        tally.differs(
+            Mismatch(
+                kind=kind,
+                day=day,
+                job_id=job.pk if job else None,
+                task_id=task.task_id,
+                status=task.status or "not read",
+                team=job.team.name if job and job.team else "",
+                owner=job.owner.get_username() if job else "",
+                finished_at=task.at,
+                reported=task.image_count,
+                stored=0,
+                charged=0,
+                note=note,
+                action=action,
+                recorded=job.error_message if job else "",
+            )
+        )
+
+
+def _task_words(task: ProviderTask) -> tuple[str, str, str]:
+    n = task.image_count
+    if n is None:
+        billed = f"may bill images (it was {(task.status or 'not read').lower()} when last read)"
+        images, are_billed = "its images", "its images may be billed"
+    else:
+        billed = f"billed {_images(n)}"
+        images = f"its {_images(n)}"
+        are_billed = f"{images} {'are' if n != 1 else 'is'} billed"
+    job = task.job
+    if job is None:
+        return (
+            UNCLAIMED_TASK,
+            f"Provider task {task.task_id} ({task.model or 'model unknown'}) {billed} that no job shows.",
+            "If a job needs attention, adopt this task there; otherwise something else uses the studio's API key.",
+        )
+    if job.task_id:
+        return (
+            SECOND_TASK,
+            f"A second task of job {job.pk} (sent twice): {are_billed} but not in the gallery "
+            f"(task {task.task_id}; the job follows {job.task_id}).",
+            "The team was charged only for the task the job follows, so the studio pays for this one. "
+            "The job's history says why it was sent twice.",
+        )
+    if job.status == S.UNKNOWN_OUTCOME:
+        action = f"Adopt task {task.task_id} on job {job.pk}: its images are then stored and charged to the job."
+    else:
+        action = f"Job {job.pk} ended without it ({job.get_status_display().lower()}): the studio pays for {images}."
+    return (
+        TASK_NOT_FOLLOWED,
+        f"Task {task.task_id}, sent by job {job.pk}, {billed}, but the job does not follow it, "
+        "so none of them is in the gallery.",
+        action,
+    )
+
+
+def _images(n: int) -> str:
+    return f"{n} image{'s' if n != 1 else ''}"

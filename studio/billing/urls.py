@@ -9,5 +9,6 @@ app_name = "billing"
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("reconciliation/", views.reconciliation_view, name="reconciliation"),
+    path("reconciliation/read-provider", views.read_provider_view, name="read_provider"),
     path("ledger.csv", views.ledger_csv, name="ledger_csv"),
 ]

@@ -1,4 +1,5 @@
-"""The billing dashboard, its reconciliation and the ledger export: staff only, read only."""
+"""The billing dashboard, its reconciliation and the ledger export: staff only. Read only, but for
+reading the provider's task list on demand."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.models import Team
 from studio.billing import budgets, dashboard, export, reconcile
 from studio.billing.filters import PERIODS, BadFilter, Filters, parse_filters
 from studio.billing.models import TeamBudget
+from studio.pipeline.provider_tasks import READABLE_FOR, provider_tasks_refresh
 from studio.wan.capabilities import MODELS
 
 
@@ -71,6 +76,21 @@ def reconciliation_view(request: HttpRequest) -> HttpResponse:
     assert filters is not None
     context["reconciliation"] = reconcile.reconcile(filters)
     return render(request, "billing/reconciliation.html", context)
+
+
+@require_POST
+@staff_only
+def read_provider_view(request: HttpRequest) -> HttpResponse:
+    """Read the provider's task list and usage for the last 24 hours (all it keeps), then go back."""
+    now = timezone.now()
+    report = provider_tasks_refresh(start=now - READABLE_FOR, end=now)
+    (messages.success if report.ok else messages.error)(request, report.summary())
+    # Back to the same filters, re-parsed so only known parameters go into the address.
+    try:
+        query = urlencode(parse_filters(QueryDict(request.POST.get("query", ""))).query())
+    except BadFilter:
+        query = ""
+    return redirect(reverse("billing:reconciliation") + (f"?{query}" if query else ""))
 
 
 @require_GET
