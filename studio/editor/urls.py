@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.editor import job_views, views
+from studio.editor import attention_views, job_views, views
 
 app_name = "editor"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("create/references/<int:ref_id>/mask", views.reference_mask, name="reference_mask"),
     path("create/references/<int:ref_id>/mask.png", views.reference_mask_image, name="reference_mask_image"),
     path("create/palette/<slug:action>", views.palette_action, name="palette"),
+    path("jobs/attention/", attention_views.attention_list, name="attention"),
+    path("jobs/<int:job_id>/attention", attention_views.job_attention, name="job_attention"),
+    path("jobs/<int:job_id>/attention/adopt", attention_views.job_adopt_view, name="job_adopt"),
+    path("jobs/<int:job_id>/attention/send-again", attention_views.job_send_again_view, name="job_send_again"),
+    path("jobs/<int:job_id>/attention/give-up", attention_views.job_give_up_view, name="job_give_up"),
     path("jobs/<int:job_id>/card", job_views.job_card, name="job_card"),
     path("jobs/<int:job_id>/cancel", job_views.job_cancel_view, name="job_cancel"),
     path("jobs/<int:job_id>/images/<int:index>.png", job_views.job_image, {"kind": "full"}, name="job_image"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from studio.pipeline.attention import can_decide
 from studio.pipeline.models import Job, JobStatus
 
 register = template.Library()
@@ -38,3 +39,34 @@ def job_elapsed(job: Job) -> str:
     seconds = max(0, int((end - job.created_at).total_seconds()))
     minutes, seconds = divmod(seconds, 60)
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+# What a "needs attention" job is waiting for, and what was done to it, in words.
+_REASONS = {
+    "sync_lost": "Synchronous answer lost",
+    "ambiguous": "Several tasks could be its own",
+    "list_unavailable": "Provider's task list unreadable",
+}
+_ACTIONS = {
+    "parked": "Left for a person",
+    "adopted": "Adopted a provider task",
+    "resent": "Sent again",
+    "given_up": "Given up",
+}
+
+
+@register.filter
+def attention_reason(job: Job) -> str:
+    reason = (job.attention or {}).get("reason", "")
+    return _REASONS.get(reason, reason or "Unknown")
+
+
+@register.filter
+def event_action(action: str) -> str:
+    return _ACTIONS.get(action, action.replace("_", " ").capitalize())
+
+
+@register.filter
+def decidable_by(job: Job, user) -> bool:
+    """Whether `user` may adopt, send again or give up this job (team admins and staff)."""
+    return job.status == S.UNKNOWN_OUTCOME and user.is_authenticated and can_decide(user, job)
