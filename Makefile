@@ -12,12 +12,13 @@ PORT ?= 8000
 PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
 
-.PHONY: help run test bench clean
+.PHONY: help run test bench crash-trial clean
 
 help:
 	@echo "make run    start the studio on http://$(HOST):$(PORT) (web, queue, emulator without an API key)"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make bench  run the benchmarks (SQLite, then PostgreSQL + Redis) and print their figures"
+	@echo "make crash-trial  SIGKILL the workers 20 times under 30 jobs, for several seeds on both backends"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Wan Studio needs Python 3.12 or newer (Django 6); none was found." >&2; exit 1; }
@@ -39,6 +40,13 @@ bench: $(STAMP)
 	bash .ci/system-packages
 	$(PY) -m tests.bench
 	BENCH_BACKEND=postgres BENCH_SCENARIOS=throughput,inflight $(PY) -m tests.bench
+
+# Paid work under many crashes (tests/crash_trial.py); `make test` runs one seed per backend.
+SEEDS ?= 1,2,3,4,5
+crash-trial: $(STAMP)
+	bash .ci/system-packages
+	$(PY) -m tests.crash_trial --backend sqlite --seeds $(SEEDS)
+	$(PY) -m tests.crash_trial --backend postgres --seeds $(SEEDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

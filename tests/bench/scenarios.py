@@ -37,6 +37,8 @@ UNTHROTTLED = {"WAN_SUBMITS_PER_SECOND": "1000", "WAN_MAX_CONCURRENT_TASKS": "10
 class Throughput:
     workers: int
     jobs: int
+    # Whether the studio's submit limits were raised out of the way (the default) or kept.
+    unthrottled: bool
     succeeded: int
     seconds: float
     latency_p50: float
@@ -103,11 +105,15 @@ def _max_qps(rig: Rig) -> int:
     return max(stats.get("max_task_queries_per_second_by_key", {}).values(), default=0)
 
 
-def throughput(rig: Rig, *, workers: int, jobs: int, timeout: float, stall: float) -> Throughput:
-    """`jobs` jobs created at once, provider answering instantly; time until all are stored."""
+def throughput(
+    rig: Rig, *, workers: int, jobs: int, timeout: float, stall: float, throttles: dict[str, str] | None = None
+) -> Throughput:
+    """`jobs` jobs created at once, provider answering instantly; time until all are stored.
+    `throttles` are the studio's submit limits (default: raised so they don't bind; {} keeps the
+    studio's defaults, the provider's documented limits)."""
     rig.reset(pending_seconds=0.0, running_seconds=0.0)
     user = owner()
-    running = rig.start_cluster(workers=workers, **UNTHROTTLED)
+    running = rig.start_cluster(workers=workers, **(UNTHROTTLED if throttles is None else throttles))
     try:
         rig.wait_ready(running)
         started = timezone.now()
@@ -124,6 +130,7 @@ def throughput(rig: Rig, *, workers: int, jobs: int, timeout: float, stall: floa
     return Throughput(
         workers=workers,
         jobs=jobs,
+        unthrottled=throttles is None,
         succeeded=len(rows),
         seconds=(last - started).total_seconds(),
         latency_p50=percentile(latencies, 50),

@@ -232,13 +232,15 @@ class _Handler(ApiHandler):
         self.state.count_sync_call(accepted.prompt)
         if self.config.sync_latency_seconds:
             time.sleep(self.config.sync_latency_seconds)
-        if Fault.DROP in accepted.faults:
-            self.state.count("drops")
-            raise _Drop
         if Fault.TASK_FAILED in accepted.faults:
             raise Refused(TASK_FAILED_ERROR)
         generation = self._store(api_key, accepted)
         self._add_links(generation, accepted, ended_at=self.config.clock())
+        # Made (and billed) before the answer leaves: a dropped answer loses images already paid.
+        self.state.count_sync_images(generation)
+        if Fault.DROP in accepted.faults:
+            self.state.count("drops")
+            raise _Drop
         self._send_json(200, protocol.sync_json(generation, self._urls(generation), self.request_id))
 
     def _store(self, api_key: str, accepted: Accepted) -> Generation:
@@ -334,7 +336,7 @@ class _Handler(ApiHandler):
 
     def _control(self, method: str, path: str) -> None:
         if path == "/emulator/stats":
-            return self._only(method, "GET") or self._send_json(200, self.state.stats())
+            return self._only(method, "GET") or self._send_json(200, self.state.stats(now=self.config.clock()))
         if path == "/emulator/reset":
             if not self._only(method, "POST"):
                 self.emulator.reset()

@@ -113,6 +113,7 @@ class Counters:
     downloads: int = 0
     by_prompt: Counter[str] = field(default_factory=Counter)
     sync_by_prompt: Counter[str] = field(default_factory=Counter)
+    sync_images_by_prompt: Counter[str] = field(default_factory=Counter)
     task_queries_by_task: Counter[str] = field(default_factory=Counter)
     task_queries_by_key: Counter[str] = field(default_factory=Counter)
     max_task_queries_per_second_by_key: dict[str, int] = field(default_factory=dict)
@@ -211,6 +212,10 @@ class EmulatorState:
         with self._lock:
             self.counters.sync_calls += 1
             self.counters.sync_by_prompt[prompt] += 1
+
+    def count_sync_images(self, generation: Generation) -> None:
+        with self._lock:
+            self.counters.sync_images_by_prompt[generation.prompt] += generation.spec.count
 
     def count(self, name: str, key: str | None = None) -> None:
         """Add one to a plain counter (`drops`, `cancels_refused`...) or to a keyed one."""
@@ -354,11 +359,27 @@ class EmulatorState:
                         self._pngs.pop(token, None)
                     del self.generations[generation.id]
 
-    def stats(self) -> dict[str, object]:
+    def stats(self, *, now: float | None = None) -> dict[str, object]:
         with self._lock:
             data = self.counters.to_json()
             data["tasks_stored"] = len(self.tasks)
+            if now is not None:
+                billed = self._images_billed(now)
+                data["images_billed"] = sum(billed.values())
+                data["images_billed_by_prompt"] = dict(billed)
             return data
+
+    def _images_billed(self, now: float) -> Counter[str]:
+        """Images the provider would bill, by prompt: every image of a task that has SUCCEEDED
+        (reference: 004 — billed per successfully generated image) and of every synchronous
+        answer made, whether or not its caller read it."""
+        billed: Counter[str] = Counter(self.counters.sync_images_by_prompt)
+        for task in self.tasks.values():
+            if task.status(now) == "SUCCEEDED":
+                generation = self.generations.get(task.generation_id)
+                if generation is not None:
+                    billed[generation.prompt] += generation.spec.count
+        return billed
 
     def reset(self) -> None:
         with self._lock:
