@@ -166,7 +166,7 @@ def test_a_task_that_is_not_a_candidate_is_refused_and_nothing_changes(alice, pa
     response = decide(browser(alice), job, "adopt", task_id="not-a-candidate", note="I am sure")
     assert response.status_code == 400
     html = response.content.decode()
-    assert escape("Task not-a-candidate is not one of this job's candidates") in html
+    assert escape("Task: not-a-candidate is not one of this job's candidates") in html
     assert ">I am sure</textarea>" in html
     job.refresh_from_db()
     assert job.status == S.UNKNOWN_OUTCOME and job.task_id is None
