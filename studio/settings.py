@@ -197,8 +197,16 @@ WAN_SUBMITS_PER_SECOND = env_float("WAN_SUBMITS_PER_SECOND", 2.0, minimum=0.1)
 WAN_MAX_CONCURRENT_TASKS = env_int("WAN_MAX_CONCURRENT_TASKS", 10, minimum=1)
 # Overrides per model, e.g. WAN_MODEL_LIMITS='{"wan2.7-image-pro": {"concurrent": 4}}'.
 WAN_MODEL_LIMITS = json.loads(env_str("WAN_MODEL_LIMITS", "{}") or "{}")
-# Task queries per second per API key (the account's limit is 20).
+# Calls to the task endpoints (a task's query, the task list, cancel) per second per Alibaba
+# Cloud account, from every process sharing this database (studio.pipeline.query_budget).
+# Reference: https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks — 20 QPS
+# per account, all its RAM users and keys included.
 WAN_TASK_QUERIES_PER_SECOND = env_float("WAN_TASK_QUERIES_PER_SECOND", 20.0, minimum=0.1)
+# The account the configured key belongs to: keys configured with the same name share the budget
+# above. One name for all by default (see studio.pipeline.query_budget for why).
+WAN_ACCOUNT = env_str("WAN_ACCOUNT", "default").strip() or "default"
+if len(WAN_ACCOUNT) > 64:
+    raise ImproperlyConfigured(f"WAN_ACCOUNT must be at most 64 characters; got {len(WAN_ACCOUNT)}")
 # Submissions answered with a server error are tried this many times in all.
 WAN_SUBMIT_MAX_ATTEMPTS = env_int("WAN_SUBMIT_MAX_ATTEMPTS", 3, minimum=1)
 # How long a worker may hold a job it is submitting or downloading before the sweep resumes it.

@@ -65,6 +65,12 @@ class Emulator:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
+    def task_list(self, api_key: str = API_KEY, **params: object) -> dict[str, Any]:
+        """GET /tasks with these query parameters, as `api_key`; the answer must be a 200."""
+        response = self.http.get("/tasks", params=params, headers={"Authorization": f"Bearer {api_key}"})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
     def finish(self, task_id: str) -> dict[str, Any]:
         """Move the clock past the task's phases and return its final answer."""
         config = self.server.config

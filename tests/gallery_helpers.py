@@ -21,6 +21,7 @@ from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import make_thumbnail
 from studio.wan.request import GenerationRequest, PaletteColor
 from studio.pipeline.jobs import job_create
+from tests.pipeline_helpers import sent
 
 # Small on purpose: tests store many of them and only the bytes' identity matters.
 IMAGE_SIZE = (96, 64)
@@ -55,6 +56,8 @@ def finished_job(
     arguments are request parameters (seed, watermark...).
     """
     params.setdefault("size", "1K")
+    for name, value in sent(references).items():
+        params.setdefault(name, value)
     request = GenerationRequest(
         model=model,
         prompt=prompt,

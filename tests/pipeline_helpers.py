@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from studio.pipeline.jobs import ReferenceImage, job_create
-from studio.wan.request import GenerationRequest, PaletteColor
+from studio.wan.request import GenerationRequest, ImageInput, PaletteColor
 
 
 def png_reference(width: int = 480, height: int = 320, colour: str = "#2a6f97", boxes=()) -> ReferenceImage:
@@ -16,10 +16,20 @@ def png_reference(width: int = 480, height: int = 320, colour: str = "#2a6f97", 
     return ReferenceImage(content=out.getvalue(), mime="image/png", width=width, height=height, boxes=tuple(boxes))
 
 
+def sent(references) -> dict:
+    """The request fields that send `references` (a job records exactly what it sends)."""
+    images = tuple(ImageInput(data=r.content, mime=r.mime, width=r.width, height=r.height) for r in references)
+    masked = [r for r in references if r.mask is not None]
+    mask = ImageInput(data=masked[0].mask, mime="image/png", width=masked[0].width, height=masked[0].height) if masked else None
+    return {"images": images, "mask": mask}
+
+
 def make_job(owner, prompt: str = "A lighthouse at dawn", *, references=(), model: str = "wan2.7-image", **params):
     params.setdefault("size", "1K")
     params.setdefault("n", 1)
     palette = params.pop("color_palette", ())
+    for name, value in sent(references).items():
+        params.setdefault(name, value)
     request = GenerationRequest(
         model=model,
         prompt=prompt,

@@ -497,6 +497,49 @@ def test_list_tasks_returns_the_windows_tasks_of_one_model_across_pages(
     assert emulator.stats()["task_list_queries"] == 2  # two pages of two
 
 
+def test_list_tasks_passes_every_filter(emulator: Emulator, wan: WanClient) -> None:
+    # Reference: "Asynchronous task management API", batch query — task_id, model_name, status;
+    # https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks
+    pro = "wan2.7-image-pro"
+    done = wan.submit(body("done", model=pro)).task_id
+    emulator.clock.advance(5.0)
+    pending = wan.submit(body("pending", model=pro)).task_id
+    other_model = wan.submit(body("another model")).task_id
+
+    assert [t.task_id for t in wan.list_tasks(status="SUCCEEDED")] == [done]
+    assert [t.task_id for t in wan.list_tasks(model=pro, status="PENDING")] == [pending]
+    assert [t.task_id for t in wan.list_tasks(task_id=done)] == [done]
+    # Without times the provider answers its default window, the last 24 hours.
+    assert {t.task_id for t in wan.list_tasks()} == {done, pending, other_model}
+
+
+def test_list_tasks_reads_every_page_at_the_size_the_provider_echoes(
+    start_emulator: Callable[..., Emulator], connect: Callable[..., WanClient]
+) -> None:
+    # The reference documents no page_size maximum: this provider serves 10 when asked for 100.
+    emulator = start_emulator(max_list_page_size=10)
+    wan = connect(emulator)
+    made = []
+    for i in range(25):
+        made.append(wan.submit(body(f"Tile {i}")).task_id)
+        emulator.clock.advance(1.0)
+
+    listed = wan.list_tasks(page_size=100)
+
+    assert [task.task_id for task in listed] == made[::-1]
+    assert emulator.stats()["task_list_queries"] == 3
+
+
+def test_list_tasks_over_more_than_24_hours_is_refused(emulator: Emulator, wan: WanClient) -> None:
+    end = at(emulator.clock)
+
+    with pytest.raises(InvalidRequestError) as caught:
+        wan.list_tasks(start=end - timedelta(hours=24, seconds=1), end=end)
+
+    assert caught.value.code == "InvalidParameter"
+    assert "at most 24 hours per query" in caught.value.message
+
+
 def test_dropped_submission_is_found_again_in_the_task_list(emulator: Emulator, wan: WanClient) -> None:
     start = at(emulator.clock)
     with pytest.raises(SubmissionOutcomeUnknown):

@@ -373,3 +373,34 @@ def test_tenth_image_is_refused_naming_the_limit() -> None:
 def test_adding_several_past_the_limit_names_the_ones_refused() -> None:
     with pytest.raises(UploadRefused, match="^Images 10–11 refused: wan2.7-image takes at most 9 reference images$"):
         check_count(8, 3, model=MODEL)
+
+
+# Per-model formats and sides (issue 15).
+
+
+def test_wanx21_takes_a_tiff_and_the_studio_re_encodes_it_as_png() -> None:
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/wanx-image-edit — JPG, JPEG,
+    # PNG, BMP, TIFF, WEBP; each side 512–4096 px.
+    original = noise((600, 520))
+    accepted = accept("scan.tif", encode(original, "TIFF"), "wanx2.1-imageedit")
+    assert (accepted.mime, accepted.width, accepted.height) == ("image/png", 600, 520)
+    assert reopen(accepted).tobytes() == original.tobytes()
+    assert accepted.notes == ("Converted from TIFF to PNG, which keeps every pixel.",)
+    assert refusal("small.png", encode(solid((511, 600)), "PNG"), "wanx2.1-imageedit") == (
+        "small.png: 511×600 px is too small (each side must be 512–4096 px)"
+    )
+
+
+def test_a_qwen_reference_outside_the_recommended_sides_is_accepted() -> None:
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-edit-api — 384–3072
+    # px is a recommendation "for best results"; the editor warns (presenters) but accepts.
+    accepted = accept("banner.png", encode(solid((3200, 300)), "PNG"), "qwen-image-edit-plus")
+    assert (accepted.width, accepted.height) == (3200, 300)
+
+
+def test_a_tiffs_camera_tags_are_stripped_and_noted() -> None:
+    exif = Image.Exif()
+    exif[0x0110] = "Scanner 3000"  # Model
+    accepted = accept("scan.tif", encode(solid((600, 600)), "TIFF", exif=exif), "wanx2.1-imageedit")
+    assert NOTE_METADATA in accepted.notes
+    assert "Scanner 3000" not in accepted.content.decode("latin-1")

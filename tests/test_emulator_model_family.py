@@ -41,7 +41,7 @@ def test_wan25_answers_results_with_the_rewritten_prompt_and_task_metrics(emulat
 
 
 def test_a_partial_failure_lists_the_failed_images_with_their_code(emulator) -> None:  # noqa: F811
-    answer = submit(emulator, TEXT2IMAGE, body_for("qwen-image-plus", "Posters [fault:partial]", n=4, size="1328*1328"))
+    answer = submit(emulator, TEXT2IMAGE, body_for("wan2.2-t2i-flash", "Posters [fault:partial]", n=4, size="1024*1024"))
 
     results = answer["output"]["results"]
     assert [("url" in r, r.get("code")) for r in results] == [(True, None)] * 2 + [(False, "InternalError.Algo")] * 2
@@ -103,3 +103,65 @@ def test_mask_editing_draws_where_the_mask_is_white(emulator) -> None:  # noqa: 
         assert out.size == (512, 512)
         # Outside the mask the base shows through; inside, the emulator drew the edit.
         assert out.getpixel((60, 60)) != out.getpixel((390, 390))
+
+
+# --- What the real service refuses, by the capability table (issue 15) ------------------------
+
+
+def test_qwen_image_max_has_no_asynchronous_call(emulator) -> None:  # noqa: F811
+    # Reference: https://docs.qwencloud.com/api-reference/image-generation/qwen-text-to-image-async
+    # — the async endpoint takes only qwen-image-plus and qwen-image.
+    for path in (TEXT2IMAGE, MULTIMODAL_ASYNC):
+        response = emulator.http.post(path, json=body_for("qwen-image-max", size="1664*928"), headers=ASYNC_HEADERS)
+        assert response.status_code == 400
+        assert "Model qwen-image-max does not support asynchronous calls" in response.json()["message"]
+
+
+def test_qwen_image_max_and_plus_answer_one_image_of_1664_by_928_with_qwens_usage(emulator) -> None:  # noqa: F811
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-api — default
+    # 1664*928; usage {"width", "height", "image_count"}.
+    response = emulator.generate(body_for("qwen-image-max"))
+    assert response.status_code == 200, response.text
+    assert response.json()["usage"] == {"width": 1664, "height": 928, "image_count": 1}
+    [item] = response.json()["output"]["choices"][0]["message"]["content"]
+    assert item["type"] == "image"
+    answer = submit(emulator, TEXT2IMAGE, body_for("qwen-image-plus"))
+    assert answer["usage"] == {"width": 1664, "height": 928, "image_count": 1}
+    assert len(answer["output"]["results"]) == 1
+
+
+def test_qwen_image_plus_and_max_refuse_n_other_than_1(emulator) -> None:  # noqa: F811
+    # Reference: qwen-image-api — n "is fixed at 1; setting another value causes an error".
+    for path, model, headers in ((TEXT2IMAGE, "qwen-image-plus", ASYNC_HEADERS), (MULTIMODAL_SYNC, "qwen-image-max", {})):
+        response = emulator.http.post(path, json=body_for(model, n=2), headers=headers)
+        assert (response.status_code, response.json()["code"]) == (400, "InvalidParameter")
+        assert "parameters.n: 2 is outside 1–1" in response.json()["message"]
+
+
+def test_base_qwen_image_edit_refuses_a_size_and_shapes_its_image_like_the_last_reference(emulator) -> None:  # noqa: F811
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-edit-api
+    wide = ImageInput.from_bytes(image_bytes("PNG", (2000, 1000)))
+    refused = emulator.generate(body_for("qwen-image-edit", images=(wide,), size="1024*1024"))
+    assert refused.status_code == 400 and "parameters.size: is not a parameter of qwen-image-edit" in refused.json()["message"]
+    answer = emulator.generate(body_for("qwen-image-edit", images=(image(), wide)))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["usage"] == {"width": 1456, "height": 720, "image_count": 1}
+
+
+def test_wan22_flash_refuses_a_side_over_1440_and_makes_four_images_without_n(emulator) -> None:  # noqa: F811
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/text-to-image-v2-api-reference
+    refused = emulator.http.post(TEXT2IMAGE, json=body_for("wan2.2-t2i-flash", size="1600*1000"), headers=ASYNC_HEADERS)
+    assert refused.status_code == 400 and "each side must be 512–1440 px" in refused.json()["message"]
+    answer = submit(emulator, TEXT2IMAGE, body_for("wan2.2-t2i-flash", size="1440*512"))
+    assert answer["usage"] == {"image_count": 4}
+
+
+def test_wanx21_takes_a_tiff_base_image_of_512_px_and_refuses_a_smaller_one(emulator) -> None:  # noqa: F811
+    # Reference: https://www.alibabacloud.com/help/en/model-studio/wanx-image-edit
+    tiff = ImageInput.from_bytes(image_bytes("TIFF", (512, 640)))
+    answer = submit(emulator, IMAGE2IMAGE, body_for("wanx2.1-imageedit", "Colour it", images=(tiff,), function="colorization"))
+    assert answer["output"]["task_status"] == "SUCCEEDED"
+    small = ImageInput.from_bytes(image_bytes("PNG", (511, 640)))
+    response = emulator.http.post(IMAGE2IMAGE, json=body_for("wanx2.1-imageedit", images=(small,), function="colorization"),
+                                  headers=ASYNC_HEADERS)
+    assert response.status_code == 400 and "width 511 px is below the minimum of 512 px" in response.json()["message"]

@@ -24,7 +24,7 @@ import pytest
 
 from studio.wan.capabilities import parse_size
 from studio.wan.emulator.config import config_from_command_line
-from studio.wan.responses import parse_task_list
+from studio.wan.validator import validate_body
 from tests.emulator_fixtures import (
     ASYNC_HEADERS,
     API_KEY,
@@ -118,6 +118,30 @@ def test_submit_without_async_header_is_refused_like_the_service(emulator: Emula
     assert response.json()["message"] == "current user api does not support synchronous calls"
 
 
+def test_the_official_sdks_is_async_parameter_is_accepted_as_the_service_does(emulator: Emulator) -> None:
+    # dashscope 2.x, aigc/image_generation.py: ImageGeneration.async_call sends
+    # "parameters": {..., "is_async": true} with X-DashScope-Async: enable (and the SDK headers).
+    sdk_body = body("A flower shop", is_async=True)
+    sdk_headers = {
+        **ASYNC_HEADERS,
+        "X-DashScope-Sdk-Client": "python-sdk/2.0.2",
+        "X-DashScope-Sdk-Session-Id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "User-Agent": "dashscope/2.0.2; python/3.12.1; platform/Linux; processor/x86_64",
+        "Accept": "application/json; charset=utf-8",
+    }
+
+    submitted = emulator.http.post(ASYNC_PATH, json=sdk_body, headers=sdk_headers)
+    made_now = emulator.http.post(SYNC_PATH, json=body("A flower shop", is_async=False))
+    not_a_flag = emulator.http.post(ASYNC_PATH, json=body("A flower shop", is_async="yes"), headers=ASYNC_HEADERS)
+
+    assert submitted.status_code == 200 and made_now.status_code == 200
+    assert emulator.finish(submitted.json()["output"]["task_id"])["output"]["task_status"] == "SUCCEEDED"
+    assert not_a_flag.status_code == 400 and "is_async" in not_a_flag.json()["message"]
+    assert emulator.stats()["requests_by_sdk_client"] == {"python-sdk/2.0.2": 1}
+    # The studio's own validator stays strict: the studio never sends it.
+    assert any(p.path == "parameters.is_async" for p in validate_body(sdk_body).problems)
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -161,13 +185,41 @@ def test_task_older_than_its_ttl_answers_unknown(start_emulator: Callable[..., E
     assert emulator.task(task_id)["output"]["task_status"] == "UNKNOWN"
 
 
-def test_another_keys_task_is_unknown(start_emulator: Callable[..., Emulator]) -> None:
-    emulator = start_emulator(api_keys=frozenset({"sk-emulator", "sk-other"}))
+# Reference: "Asynchronous task management API",
+# https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks — a key can query
+# (and cancel) every task of its Alibaba Cloud account, whichever key made it, and no other's.
+
+
+def test_every_key_of_the_account_reads_and_cancels_its_tasks(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = start_emulator(api_keys=frozenset({"sk-emulator", "sk-colleague"}))
     task_id = emulator.submit_ok(body())
+    colleague = {"Authorization": "Bearer sk-colleague"}
 
-    other = httpx.get(f"{emulator.url}/tasks/{task_id}", headers={"Authorization": "Bearer sk-other"})
+    read = httpx.get(f"{emulator.url}/tasks/{task_id}", headers=colleague)
+    canceled = httpx.post(f"{emulator.url}/tasks/{task_id}/cancel", headers=colleague)
 
-    assert other.json()["output"]["task_status"] == "UNKNOWN"
+    assert read.json()["output"]["task_status"] == "PENDING"
+    assert canceled.status_code == 200
+    assert emulator.task(task_id)["output"]["task_status"] == "CANCELED"
+
+
+def test_another_accounts_task_is_unknown_and_cannot_be_canceled(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emulator = start_emulator(
+        api_keys=frozenset({"sk-emulator", "sk-other"}), accounts={"sk-other": "another-account"}
+    )
+    task_id = emulator.submit_ok(body())
+    other = {"Authorization": "Bearer sk-other"}
+
+    read = httpx.get(f"{emulator.url}/tasks/{task_id}", headers=other)
+    cancel = httpx.post(f"{emulator.url}/tasks/{task_id}/cancel", headers=other)
+
+    assert read.json()["output"]["task_status"] == "UNKNOWN"
+    assert cancel.status_code == 400 and cancel.json()["code"] == "UnsupportedOperation"
+    assert emulator.task(task_id)["output"]["task_status"] == "PENDING"
 
 
 def test_malformed_json_is_an_invalid_parameter(emulator: Emulator) -> None:
@@ -387,156 +439,11 @@ def test_too_many_tasks_in_progress_are_throttled(start_emulator: Callable[..., 
     assert emulator.submit(body()).status_code == 200
 
 
-# --- task list (DashScope's task-management API; not in the seeds) ----------------------------
+# --- the task list (its rules: test_emulator_task_list.py) ------------------------------------
 
 
 def list_tasks(emulator: Emulator, **params: object) -> dict[str, Any]:
-    response = emulator.http.get("/tasks", params=params)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def utc8(moment: datetime) -> str:
-    return moment.astimezone(UTC8).strftime("%Y%m%d%H%M%S")
-
-
-def test_task_list_shows_the_keys_own_tasks_newest_first(
-    start_emulator: Callable[..., Emulator],
-) -> None:
-    emulator = start_emulator(api_keys=frozenset({"sk-emulator", "sk-other"}))
-    first = emulator.submit(body("first", model="wan2.7-image")).json()
-    emulator.clock.advance(1.0)
-    second = emulator.submit(body("second", model="wan2.7-image-pro")).json()
-    httpx.post(
-        emulator.url + ASYNC_PATH,
-        json=body("someone else's"),
-        headers={**ASYNC_HEADERS, "Authorization": "Bearer sk-other"},
-    )
-
-    answer = list_tasks(emulator)
-
-    assert_uuid(answer["request_id"])
-    assert [row["task_id"] for row in answer["data"]] == [
-        second["output"]["task_id"],
-        first["output"]["task_id"],
-    ]
-    paging = (answer["total"], answer["total_page"], answer["page_no"], answer["page_size"])
-    assert paging == (2, 1, 1, 10)
-    newest = answer["data"][0]
-    assert newest == {
-        "task_id": second["output"]["task_id"],
-        "status": "PENDING",
-        "model_name": "wan2.7-image-pro",
-        "gmt_create": int(emulator.clock.now * 1000),
-        "start_time": None,
-        "end_time": None,
-        "request_id": second["request_id"],
-        "region": "emulator",
-        "user_api_unique_key": "apikey:v1:aigc:image-generation:generation:wan2.7-image-pro",
-    }
-
-
-def test_task_list_rows_gain_start_and_end_times_as_the_task_runs(emulator: Emulator) -> None:
-    submitted_at = emulator.clock.now
-    emulator.submit_ok(body())
-
-    emulator.clock.advance(5.0)
-    row = list_tasks(emulator)["data"][0]
-
-    assert row["status"] == "SUCCEEDED"
-    assert row["start_time"] == int((submitted_at + 2.0) * 1000)
-    assert row["end_time"] == int((submitted_at + 5.0) * 1000)
-
-
-def test_task_list_filters_by_a_utc8_time_window_and_model(emulator: Emulator) -> None:
-    t0 = datetime(2026, 3, 31, 11, 0, 0, tzinfo=timezone.utc)
-    emulator.clock.now = t0.timestamp()
-    emulator.submit_ok(body("too early"))
-    emulator.clock.advance(60.0)
-    inside = emulator.submit_ok(body("inside", model="wan2.7-image-pro"))
-    emulator.clock.advance(60.0)
-    # A dropped submission: its id never came back, the list is where it is found again.
-    with pytest.raises(httpx.RemoteProtocolError):
-        emulator.submit(body("dropped at the window's last second [fault:drop]"))
-    emulator.clock.advance(1.0)
-    emulator.submit_ok(body("too late"))
-    window = {
-        "start_time": utc8(t0 + timedelta(seconds=30)),
-        "end_time": utc8(t0 + timedelta(seconds=120)),
-    }
-    assert window["start_time"] == "20260331190030"
-
-    in_window = list_tasks(emulator, **window)["data"]
-    pro_only = list_tasks(emulator, **window, model_name="wan2.7-image-pro")["data"]
-
-    assert [row["model_name"] for row in in_window] == ["wan2.7-image", "wan2.7-image-pro"]
-    assert in_window[1]["task_id"] == inside
-    assert [row["task_id"] for row in pro_only] == [inside]
-
-
-def test_task_list_filters_by_status(emulator: Emulator) -> None:
-    done = emulator.submit_ok(body())
-    emulator.clock.advance(5.0)
-    emulator.submit_ok(body())
-
-    rows = list_tasks(emulator, status="SUCCEEDED")["data"]
-
-    assert [row["task_id"] for row in rows] == [done]
-
-
-def test_task_list_pages_through_every_task_once(emulator: Emulator) -> None:
-    created = []
-    for _ in range(5):
-        created.append(emulator.submit_ok(body()))
-        emulator.clock.advance(1.0)
-
-    pages = [list_tasks(emulator, page_no=page, page_size=2) for page in (1, 2, 3, 4)]
-
-    assert [len(page["data"]) for page in pages] == [2, 2, 1, 0]
-    assert {(page["total"], page["total_page"]) for page in pages} == {(5, 3)}
-    assert [row["task_id"] for page in pages for row in page["data"]] == created[::-1]
-
-
-def test_task_list_leaves_out_tasks_older_than_the_task_ttl(
-    start_emulator: Callable[..., Emulator],
-) -> None:
-    emulator = start_emulator(task_ttl_seconds=60.0)
-    emulator.submit_ok(body())
-    emulator.clock.advance(61.0)
-
-    assert list_tasks(emulator)["total"] == 0
-
-
-def test_task_list_answer_is_what_the_studio_parses(emulator: Emulator) -> None:
-    answer = emulator.submit(body(model="wan2.7-image-pro")).json()
-
-    (listed,), pages = parse_task_list(list_tasks(emulator))
-
-    assert pages == 1
-    assert listed.task_id == answer["output"]["task_id"]
-    assert listed.request_id == answer["request_id"]
-    assert listed.model == "wan2.7-image-pro"
-    assert listed.task_status == "PENDING"
-    assert listed.created_at is not None and listed.created_at.timestamp() == emulator.clock.now
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"start_time": "2026-03-31 19:00:00"},
-        {"end_time": "20261399000000"},
-        {"start_time": "20260331190001", "end_time": "20260331190000"},
-        {"status": "DONE"},
-        {"page_no": "0"},
-        {"page_size": "101"},
-    ],
-)
-def test_task_list_refuses_malformed_parameters(emulator: Emulator, params: dict[str, str]) -> None:
-    response = emulator.http.get("/tasks", params=params)
-
-    assert response.status_code == 400
-    assert response.json()["code"] == "InvalidParameter"
-    assert next(iter(params)) in response.json()["message"]
+    return emulator.task_list(**params)
 
 
 # --- submit latency: the task exists before its id reaches the caller ----------------------------

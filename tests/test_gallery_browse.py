@@ -325,6 +325,35 @@ def test_reference_file_is_served_with_a_fixed_type_and_nosniff(gallery, alice):
     assert gallery.get(f"/gallery/jobs/{job.pk}/references/1").status_code == 404
 
 
+def test_image_page_shows_the_mask_sent_with_a_reference(gallery, alice):
+    # Issue 15: the painted mask (wanx2.1 mask editing) was sent but not shown.
+    import dataclasses
+    import io
+
+    from PIL import Image
+
+    painted = Image.new("L", (600, 520), 0)
+    painted.paste(255, (100, 80, 300, 240))
+    out = io.BytesIO()
+    painted.save(out, "PNG")
+    ref = dataclasses.replace(png_reference(600, 520), mask=out.getvalue())
+    job = finished_job(alice, n=1, model="wanx2.1-imageedit", references=[ref], size=None,
+                       function="description_edit_with_mask")
+    page = gallery.get(f"/gallery/images/{job.outputs.get().pk}/").content.decode()
+    assert f'src="/gallery/jobs/{job.pk}/references/0/mask"' in page
+    assert "Mask sent with reference image 1: white is edited, black kept" in page
+
+    response = gallery.get(f"/gallery/jobs/{job.pk}/references/0/mask")
+    assert (response.status_code, response["Content-Type"], response["X-Content-Type-Options"]) == (200, "image/png", "nosniff")
+    assert b"".join(response.streaming_content) == out.getvalue()
+
+
+def test_a_reference_sent_without_a_mask_has_no_mask_file(gallery, alice):
+    job = finished_job(alice, references=[png_reference(64, 48)])
+    assert "/references/0/mask" not in gallery.get(f"/gallery/images/{job.outputs.first().pk}/").content.decode()
+    assert gallery.get(f"/gallery/jobs/{job.pk}/references/0/mask").status_code == 404
+
+
 def test_image_page_offers_the_files_and_reuse_actions_that_exist(gallery, alice):
     from django.urls import NoReverseMatch, reverse
 

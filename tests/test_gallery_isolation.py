@@ -5,6 +5,8 @@ board answers her 404 — the same as for an id that does not exist — pages, h
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 
@@ -18,8 +20,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def work(alice, lighthouse, media):
-    """Lighthouse's image (of a job with a reference) and board."""
-    job = finished_job(alice, n=2, prompt="Lighthouse secret", references=[png_reference(64, 48)])
+    """Lighthouse's image (of a job with a masked reference) and board."""
+    reference = png_reference(64, 48)
+    job = finished_job(alice, n=2, prompt="Lighthouse secret", references=[replace(reference, mask=reference.content)])
     board = Board.objects.create(team=lighthouse, name="Lighthouse board", created_by=alice)
     return job, job.outputs.get(index=0), board
 
@@ -39,6 +42,7 @@ def urls(job, image, board) -> list[tuple[str, str, dict]]:
         ("post", f"/gallery/images/{image.pk}/star", {}),
         ("post", f"/gallery/images/{image.pk}/boards", {"board": board.pk, "action": "add"}),
         ("get", f"/gallery/jobs/{job.pk}/references/0", {}),
+        ("get", f"/gallery/jobs/{job.pk}/references/0/mask", {}),
         ("get", f"/gallery/review/?after={image.pk}", {}),
         ("post", f"/gallery/review/{image.pk}", {"state": "approved"}),
         # The grid's thumbnails and the page's full image come from the editor's checked views.

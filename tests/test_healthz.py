@@ -68,3 +68,28 @@ def test_a_refused_key_is_reported_as_such(client, db, settings, real_provider, 
     assert response.status_code == 503
     assert response.json()["provider"] == {"status": "error", "reason": "the provider refused the API key (401)"}
 
+
+
+def test_the_probe_is_a_task_query_of_the_account_and_never_waits_for_one(client, db, real_provider, media):
+    import time
+
+    from studio.pipeline import query_budget
+    from studio.pipeline.models import TaskQueryWindow
+
+    assert client.get("/healthz").json()["provider"] == {"status": "ok"}
+    assert TaskQueryWindow.objects.get(account="default").taken == 1
+    queries = real_provider.stats()["task_queries"]
+
+    # The poller (or anything else) holds every query of this second: the probe is skipped at once.
+    assert query_budget.take(n=20).count == 19, "the probe's slot is still in the window"
+    started = time.monotonic()
+    response = client.get("/healthz")
+
+    assert time.monotonic() - started < 0.5
+    assert response.status_code == 200
+    assert response.json()["provider"] == {
+        "status": "skipped",
+        "reason": "the account's task queries of this second are in use",
+    }
+    assert TaskQueryWindow.objects.get(account="default").taken == 20
+    assert real_provider.stats()["task_queries"] == queries, "nothing was sent"

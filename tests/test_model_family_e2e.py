@@ -23,7 +23,7 @@ from tests.pipeline_helpers import png_reference
 S = JobStatus
 
 
-def painted_mask(width: int = 512, height: int = 400) -> bytes:
+def painted_mask(width: int = 640, height: int = 512) -> bytes:
     mask = Image.new("L", (width, height), 0)
     mask.paste(255, (100, 80, 300, 240))
     out = io.BytesIO()
@@ -31,8 +31,9 @@ def painted_mask(width: int = 512, height: int = 400) -> bytes:
     return out.getvalue()
 
 
-REF = png_reference(512, 400)
-MASKED = png_reference(512, 400)
+# 512 px is the smallest side wanx2.1-imageedit takes (see its capability entry).
+REF = png_reference(640, 512)
+MASKED = png_reference(640, 512)
 MASKED = type(MASKED)(**{**MASKED.__dict__, "mask": painted_mask()})
 
 # model, the request's options, references, images the provider makes
@@ -53,7 +54,7 @@ CASES = {
     "qwen-image-2.0": ("qwen-image-2.0", dict(n=1, size="1024*1024"), (REF,), 1),
     "qwen-image-edit-max": ("qwen-image-edit-max", dict(n=1, size="1024*1024"), (REF,), 1),
     "qwen-image-edit-plus": ("qwen-image-edit-plus", dict(n=3, size="1024*1024"), (REF, REF), 3),
-    "qwen-image-edit": ("qwen-image-edit", dict(n=1, size="1024*1024"), (REF,), 1),
+    "qwen-image-edit": ("qwen-image-edit", dict(n=None, size=None), (REF,), 1),
     "qwen-image-plus": ("qwen-image-plus", dict(n=1, size="1664*928"), (), 1),
     "qwen-image-max": ("qwen-image-max", dict(n=1, size="928*1664"), (), 1),
     "z-image-turbo": ("z-image-turbo", dict(n=None, size="1280*720", prompt_extend=False), (), 1),
@@ -133,7 +134,7 @@ def test_outpainting_makes_the_picture_larger_by_its_scales(alice, wired, wan, d
     job = run(job, wan, wired)
 
     output = job.outputs.get()
-    assert (output.width, output.height) == (1024, 600)
+    assert (output.width, output.height) == (1280, 768)
 
 
 def test_the_mask_is_sent_with_the_job_and_kept_for_reuse(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
@@ -145,7 +146,7 @@ def test_the_mask_is_sent_with_the_job_and_kept_for_reuse(alice, wired, wan, dja
     assert body["input"]["function"] == "description_edit_with_mask"
     assert body["input"]["mask_image_url"].startswith("data:image/png;base64,")
     with job.references.get().mask.open("rb") as handle, Image.open(handle) as mask:
-        assert mask.size == (512, 400) and mask.getbbox() == (100, 80, 300, 240)
+        assert mask.size == (640, 512) and mask.getbbox() == (100, 80, 300, 240)
 
 
 def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811

@@ -339,17 +339,22 @@ def test_only_one_poller_is_queued_however_many_jobs_are_submitted(alice, wired,
     assert queued_messages("studio.pipeline.tasks.follow_provider") == 2
 
 
-def test_a_new_poller_waits_out_the_previous_ones_last_second(alice, wired, client):
-    from studio.pipeline.follow import acquire_lease, handover_wait, release_lease
+def test_a_poller_only_queries_with_what_other_task_calls_left_of_the_accounts_second(alice, wired, client, django_capture_on_commit_callbacks):
+    import time
 
-    key = provider.api_key_id()
-    assert handover_wait(key, 1.05) == 0.0
-    assert acquire_lease(key, "run-1")
-    release_lease(key, "run-1")
-    assert 0.5 < handover_wait(key, 1.05) <= 1.05
-    # The ending run queues its successor at once, claiming the lease for it: still waited out.
-    assert follow.claim_start(key)
-    assert 0.5 < handover_wait(key, 1.05) <= 1.05
+    from django.utils import timezone
+
+    from studio.pipeline import query_budget
+
+    job = new_job(alice, django_capture_on_commit_callbacks)
+    assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
+    Job.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    # The previous run, a sweep or /healthz, in any process, used the whole second.
+    assert query_budget.take(n=20).count == 20
+
+    assert follow.follow_jobs(run_seconds=0.4, client=client).queries == 0
+    time.sleep(1.1)
+    assert follow.follow_jobs(run_seconds=0.4, client=client).queries == 1
 
 
 def test_a_finished_task_gets_one_download_doorbell(alice, wired, client, django_capture_on_commit_callbacks):

@@ -3,7 +3,8 @@
 The emulator runs in this test process on the real clock with no PENDING or RUNNING time, so the
 command's first poll finds its task done. The command gets the studio's settings from the
 environment: no DASHSCOPE_API_KEY (so it uses the emulator's key), DASHSCOPE_BASE_URL pointing at
-the emulator, and a data directory of its own.
+the emulator, a data directory of its own, and a migrated database (its task queries take slots
+of the account's budget there, as the studio's do).
 
 Reference: ../shared/seeds/002_e63ba47cef0cee16.txt (size presets, bbox_list, color_palette).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,8 +33,27 @@ FULL_PALETTE = ["#C2D1E6:50.00", "#636574:30.00", "#DAE0EC:20.00"]
 BOX_OUTLINE = (0xFF, 0x3B, 0x30)
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A studio database migrated once for the module, as an installed studio has one."""
+    data_dir = tmp_path_factory.mktemp("migrated")
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DASHSCOPE_", "DATABASE_"))}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env | {"STUDIO_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return data_dir / "db.sqlite3"
+
+
 @pytest.fixture
-def provider() -> Iterator[EmulatorServer]:
+def provider(migrated: Path, tmp_path: Path) -> Iterator[EmulatorServer]:
+    # Each test gives the command tmp_path as its data directory: the database it finds there.
+    shutil.copyfile(migrated, tmp_path / "db.sqlite3")
     server = EmulatorServer(EmulatorConfig(pending_seconds=0.0, running_seconds=0.0)).start()
     yield server
     server.shutdown()
@@ -41,7 +62,7 @@ def provider() -> Iterator[EmulatorServer]:
 def wan_generate(
     provider: EmulatorServer, data_dir: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DASHSCOPE_")}
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DASHSCOPE_", "DATABASE_"))}
     env |= {"DASHSCOPE_BASE_URL": provider.url, "STUDIO_DATA_DIR": str(data_dir)}
     return subprocess.run(
         [sys.executable, "manage.py", "wan", "generate", *args],
@@ -182,3 +203,16 @@ def test_a_sync_only_model_is_called_synchronously_and_its_image_saved(provider:
     assert done.returncode == 0, done.stderr
     assert saved_sizes(out) == [(1280, 720)]
     assert provider.state.stats()["sync_calls"] == 1 and provider.state.stats()["tasks_created"] == 0
+
+
+def test_without_the_studios_database_it_says_to_migrate_instead_of_querying_uncounted(
+    provider: EmulatorServer, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+
+    done = wan_generate(provider, fresh, "--prompt", "a red fox", "--out", str(tmp_path / "out"))
+
+    assert done.returncode == 1
+    assert "run `python manage.py migrate` first" in done.stderr
+    assert provider.state.stats()["tasks_created"] == 0, "nothing is paid for that could not be followed"

@@ -180,7 +180,7 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
         prompt = _with_style(prompt, opts.style, function.styles, errors)
     n = None
     if caps.n is not None and not opts.interleave:
-        n = _whole(opts.n, "Number of images", errors)
+        n = fixed_n(caps, opts) or _whole(opts.n, "Number of images", errors)
     max_images = None
     if opts.interleave and caps.interleave is not None:
         max_images = _whole(opts.max_images or str(caps.interleave.max_images_default), "Images in the answer", errors)
@@ -234,6 +234,14 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     return out
 
 
+def fixed_n(caps: ModelCapabilities, opts: Settings) -> int | None:
+    """The one number of images a model makes (qwen-image-plus/max: n "is fixed at 1"), else None."""
+    if caps.n is None:
+        return 1
+    allowed = caps.n_range(sequential=opts.sequential)
+    return allowed.lo if allowed.lo == allowed.hi else None
+
+
 def dropped(draft: Draft, refs: list[DraftReference]) -> list[str]:
     """What the draft holds that its model does not take: kept in the draft, not sent."""
     caps = model_of(draft)
@@ -255,6 +263,9 @@ def dropped(draft: Draft, refs: list[DraftReference]) -> list[str]:
         out.append("watermark")
     if f.get("interleave") and caps.interleave is None:
         out.append("interleaved text and images")
+    one = fixed_n(caps, settings_of(draft))
+    if one is not None and str(f.get("n") or one) != str(one) and not (f.get("interleave") and caps.interleave):
+        out.append(f"{f.get('n')} images ({caps.label} makes {one} per request)")
     function = edit_function(caps, settings_of(draft))
     if any(ref.mask for ref in refs) and not (function and function.needs_mask):
         out.append("the mask on image 1")

@@ -12,7 +12,9 @@ from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline import prices, provider
 from studio.pipeline.models import Job
-from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode
+from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities
+from studio.wan.images import side_advice
+from studio.wan.validator_inputs import prompt_may_be_cut
 from studio.wan.validator_params import known_parameters
 
 # Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
@@ -30,10 +32,13 @@ class ReferenceCard:
     ref: DraftReference
     number: int
     slots: list[BoxSlot]
+    # What the chosen model's reference advises against but takes (sent anyway).
+    warnings: tuple[str, ...] = ()
 
 
 def reference_cards(draft: Draft, refs: list[DraftReference]) -> list[ReferenceCard]:
-    slots = compose.model_of(draft).max_boxes_per_image or 0
+    caps = compose.model_of(draft)
+    slots = caps.max_boxes_per_image or 0
     cards = []
     for number, ref in enumerate(refs, start=1):
         stored = list(ref.boxes) + [[]] * slots
@@ -45,9 +50,33 @@ def reference_cards(draft: Draft, refs: list[DraftReference]) -> list[ReferenceC
                     BoxSlot(i, dict(zip(compose.BOX_FIELDS, [str(v) for v in (stored[i] or ["", "", "", ""])], strict=True)))
                     for i in range(slots)
                 ],
+                warnings=tuple(side_advice(ref.width, ref.height, caps.images)) if caps.images.count.hi else (),
             )
         )
     return cards
+
+
+def references_over(draft: Draft, refs: list[DraftReference], most: int) -> str:
+    """Why Generate is refused when the draft holds more references than the model takes."""
+    if not most or len(refs) <= most:
+        return ""
+    first, last = most + 1, len(refs)
+    which = f"image {first}" if first == last else f"images {first}–{last}"
+    images = "reference image" if most == 1 else "reference images"
+    return f"{compose.model_of(draft).label} takes at most {most} {images} here: remove {which} to generate."
+
+
+def model_limits(caps: ModelCapabilities, opts: compose.Settings) -> str:
+    """What a model does not take that others do, said once instead of hiding the controls silently."""
+    parts = []
+    one = compose.fixed_n(caps, opts)
+    if one is not None and not opts.interleave:
+        parts.append(f"makes {one} image per request" if one == 1 else f"makes {one} images per request")
+    if caps.size is None and caps.output_pixels is not None:
+        parts.append("takes no size (the image is shaped like the last reference)")
+    if not caps.supports_prompt_extend and caps.body_shape is not BodyShape.IMAGE_EDIT:
+        parts.append("does no prompt rewriting")
+    return f"{caps.label} {', '.join(parts[:-1])}{' and ' if len(parts) > 1 else ''}{parts[-1]}." if parts else ""
 
 
 def layout_key(draft: Draft) -> tuple:
@@ -86,7 +115,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
     refs = draft.ordered_references()
     mode = compose.mode_of(draft, refs)
     n_range = caps.n_range(sequential=opts.sequential)
-    n_value = int(opts.n) if opts.n.isdigit() else None
+    n_value = compose.fixed_n(caps, opts) or (int(opts.n) if opts.n.isdigit() else None)
     # In emulator mode nothing is billed, but the line still shows what the real service would cost.
     estimate = prices.estimate(
         model=caps.name,
@@ -133,8 +162,20 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "estimate": estimate,
         "preview": json.dumps(request_preview(draft, refs), indent=2, ensure_ascii=False),
         "custom_sides": tuple(math.isqrt(v) for v in (pixels.lo, pixels.hi)) if pixels else (),
+        "custom_side": caps.size.custom_side if caps.size else None,
+        "n_fixed": compose.fixed_n(caps, opts),
+        "model_limits": model_limits(caps, opts),
+        "references_over": references_over(draft, refs, caps.image_count(mode).hi),
+        "prompt_note": _prompt_note(draft, caps),
         "last_seed": _last_seed(draft),
     }
+
+
+def _prompt_note(draft: Draft, caps: ModelCapabilities) -> str:
+    length = len(draft.prompt.strip())
+    if caps.prompt_max_tokens is None or not caps.prompt_max_tokens < length <= caps.prompt_max_chars:
+        return ""
+    return f"The {prompt_may_be_cut(length, caps)}; it is sent as it is."
 
 
 def _last_seed(draft: Draft) -> int | None:
@@ -155,7 +196,7 @@ def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, objec
     size = {compose.CUSTOM: f"{opts.width}*{opts.height}", compose.AUTO: None}.get(opts.size_preset, opts.size_preset)
     params: dict[str, object] = {
         "size": size,
-        "n": None if opts.interleave else opts.n,
+        "n": None if opts.interleave else (compose.fixed_n(caps, opts) or opts.n),
         "max_images": (opts.max_images or "(default)") if opts.interleave else None,
         "enable_sequential": opts.sequential or None,
         "enable_interleave": opts.interleave or None,

@@ -43,6 +43,16 @@ NOTE_ROTATED = "Turned upright using the photo's EXIF orientation."
 NOTE_METADATA = "Camera and location metadata (EXIF, GPS, XMP) were removed."
 NOTE_FIRST_FRAME = "Only the first frame of the animation was kept."
 
+# A TIFF's own structure (size, compression, strips) reads as EXIF tags; only these say something
+# about the camera, the place, the software or the person (wanx2.1 takes TIFF uploads).
+_TIFF_PERSONAL_TAGS = frozenset(
+    {
+        ExifTags.Base.ImageDescription, ExifTags.Base.Make, ExifTags.Base.Model, ExifTags.Base.Software,
+        ExifTags.Base.DateTime, ExifTags.Base.Artist, ExifTags.Base.HostComputer, ExifTags.Base.XMLPacket,
+        ExifTags.Base.Copyright, ExifTags.Base.IPTCNAA, ExifTags.Base.ExifOffset, ExifTags.Base.GPSInfo,
+    }
+)
+
 
 class UploadRefused(ValueError):
     """An upload the API would not take; the message names the file and the limit."""
@@ -69,7 +79,8 @@ def accept_reference(filename: str, data: bytes | BinaryIO, *, model: str) -> Ac
     # Everything happens before the image is closed: `clean` may be the opened image itself.
     with image:
         exif = image.getexif()
-        had_metadata = bool(exif) or any(key in image.info for key in ("xmp", "XML:com.adobe.xmp", "comment"))
+        personal = any(tag in exif for tag in _TIFF_PERSONAL_TAGS) if source_format == "TIFF" else bool(exif)
+        had_metadata = personal or any(key in image.info for key in ("xmp", "XML:com.adobe.xmp", "comment"))
         if getattr(image, "n_frames", 1) > 1 and source_format != "JPEG":
             # A JPEG's extra frames (MPO) are depth maps or previews, not an animation.
             notes.append(NOTE_FIRST_FRAME)

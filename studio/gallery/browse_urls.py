@@ -14,6 +14,7 @@ urlpatterns = [
     path("images/<int:output_id>/star", action_views.image_star, name="image_star"),
     path("images/<int:output_id>/boards", action_views.image_boards, name="image_boards"),
     path("jobs/<int:job_id>/references/<int:position>", views.reference, name="reference"),
+    path("jobs/<int:job_id>/references/<int:position>/mask", views.reference_mask, name="reference_mask"),
     path("boards/", views.boards, name="boards"),
     path("review/", action_views.review_queue, name="review_queue"),
     path("review/<int:output_id>", action_views.review_queue_set, name="review_queue_set"),

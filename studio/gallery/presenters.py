@@ -44,6 +44,8 @@ class ReferenceView:
     ref: JobReference
     number: int
     boxes: list[BoxShape]
+    # A mask was sent with this reference (wanx2.1 mask editing: white is edited).
+    has_mask: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def references(job: Job) -> list[ReferenceView]:
             BoxShape(number=i, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
             for i, (x1, y1, x2, y2) in enumerate(ref.boxes, start=1)
         ]
-        views.append(ReferenceView(ref=ref, number=number, boxes=shapes))
+        views.append(ReferenceView(ref=ref, number=number, boxes=shapes, has_mask=bool(ref.mask)))
     return views
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -57,6 +57,18 @@ def reference(request: HttpRequest, job_id: int, position: int) -> FileResponse:
     ref = queries.reference_for_user(request.user, job_id, position)
     content_type = ref.mime if ref.mime in REFERENCE_TYPES else "application/octet-stream"
     response = FileResponse(ref.file.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def reference_mask(request: HttpRequest, job_id: int, position: int) -> FileResponse:
+    # The mask painted on a reference (wanx2.1 mask editing), behind the reference's own check.
+    ref = queries.reference_for_user(request.user, job_id, position)
+    if not ref.mask:
+        raise Http404("This reference was sent without a mask.")
+    response = FileResponse(ref.mask.open("rb"), content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,9 +1,11 @@
 """Following provider tasks: one loop polls every job in flight, within the query rate limit.
 
 No worker sleeps through a provider task. One queue task runs this loop for a bounded time,
-holding a per-key lease so that only one loop (across all worker machines) queries the
-provider; it polls the due tasks in batches over a pooled client, most-likely-done first, and
-hands successes to download tasks. When it stops, the next run takes over.
+holding a per-key lease so that only one loop (across all worker machines) follows the key's
+jobs; each pass takes as many slots of the account's task-query budget as are free (shared with
+every other task call, studio.pipeline.query_budget), polls that many due tasks at once over a
+pooled client, most-likely-done first, and hands successes to download tasks. When it stops, the
+next run takes over.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +24,7 @@ from django.db import close_old_connections
 from django.db.models import F, Q
 from django.utils import timezone
 
-from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline import dispatch, provider, query_budget, transitions
 from studio.pipeline.models import IN_FLIGHT_STATUSES, Job, JobStatus, ProviderAccount
 from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
@@ -38,39 +38,11 @@ S = JobStatus
 LEASE_SECONDS = 10.0
 # How many due jobs are considered per pass; the rest wait for the next pass.
 SCAN_LIMIT = 2000
-# The provider's limit is per second; a little more leaves a margin for clock differences.
-QUERY_WINDOW_SECONDS = 1.05
 # A run polls at least this long before giving its worker to other queued tasks.
 MIN_SLICE_SECONDS = 3.0
-
-
-class SlidingWindowLimiter:
-    """At most `rate` events in any window of `window` seconds (a little over 1 s for margin)."""
-
-    def __init__(self, rate: float, *, window: float = QUERY_WINDOW_SECONDS, clock=time.monotonic) -> None:
-        self.capacity = max(1, int(rate))
-        self.window = window
-        self.clock = clock
-        self.events: deque[float] = deque()
-        self.lock = threading.Lock()
-
-    def available(self) -> int:
-        with self.lock:
-            self._expire()
-            return self.capacity - len(self.events)
-
-    def take(self) -> bool:
-        with self.lock:
-            self._expire()
-            if len(self.events) >= self.capacity:
-                return False
-            self.events.append(self.clock())
-            return True
-
-    def _expire(self) -> None:
-        horizon = self.clock() - self.window
-        while self.events and self.events[0] <= horizon:
-            self.events.popleft()
+# How long a query retried after a transient error may wait for a slot (its first try was paid
+# for with the pass's batch).
+RETRY_QUERY_WAIT_SECONDS = 1.1
 
 
 @dataclass
@@ -114,17 +86,6 @@ def claim_start(api_key_id: str) -> bool:
     )
 
 
-def handover_wait(api_key_id: str, window: float) -> float:
-    """Seconds to wait before querying, so a run that starts right after another cannot
-    spend the query budget the previous run used in the same second."""
-    released = (
-        ProviderAccount.objects.filter(api_key_id=api_key_id).values_list("follower_released_at", flat=True).first()
-    )
-    if released is None:
-        return 0.0
-    return max(0.0, window - (timezone.now() - released).total_seconds())
-
-
 def acquire_lease(api_key_id: str, holder: str) -> bool:
     now = timezone.now()
     ProviderAccount.objects.get_or_create(api_key_id=api_key_id)
@@ -139,9 +100,7 @@ def acquire_lease(api_key_id: str, holder: str) -> bool:
 
 def release_lease(api_key_id: str, holder: str) -> None:
     now = timezone.now()
-    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(
-        follower="", follower_until=now, follower_released_at=now
-    )
+    ProviderAccount.objects.filter(api_key_id=api_key_id, follower=holder).update(follower="", follower_until=now)
 
 
 def priority(job_model: str, submitted_at: datetime | None, now: datetime) -> float:
@@ -176,19 +135,19 @@ def follow_jobs(
     """Poll every due in-flight job until run_seconds pass (or nothing is left to follow)."""
     api_key_id = provider.api_key_id()
     report = FollowReport(holder=_holder())
-    wait = handover_wait(api_key_id, QUERY_WINDOW_SECONDS)
     if not acquire_lease(api_key_id, report.holder):
         return report
     report.ran = True
     run_seconds = run_seconds if run_seconds is not None else settings.WAN_FOLLOW_RUN_SECONDS
-    limiter = SlidingWindowLimiter(settings.WAN_TASK_QUERIES_PER_SECOND)
-    time.sleep(wait)
     owns_client = client is None
-    client = client or provider.make_client()
+    client = client or provider.make_client(query_wait=RETRY_QUERY_WAIT_SECONDS)
     started = time.monotonic()
     last_renew = last_dispatch = idle_since = started
+    # A thread per slot, so a pass's queries all leave together, right after their slots were
+    # taken: the budget stamped them then (query_budget.PAID_FRESH_SECONDS).
+    threads = min(64, query_budget.capacity_and_window()[0])
     try:
-        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow") as pool:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="follow") as pool:
             while time.monotonic() - started < run_seconds:
                 now_m = time.monotonic()
                 if now_m - last_renew >= 2.0:
@@ -204,7 +163,7 @@ def follow_jobs(
                         # otherwise wait for it to end (with one worker, for the whole run).
                         report.yielded = True
                         break
-                did = _one_pass(pool, client, limiter, api_key_id, report)
+                did = _one_pass(pool, client, api_key_id, report)
                 if did:
                     idle_since = time.monotonic()
                 elif not has_work(api_key_id) and time.monotonic() - idle_since > idle_exit_seconds:
@@ -248,16 +207,20 @@ def has_work(api_key_id: str) -> bool:
     ).exists()
 
 
-def _one_pass(pool, client: WanClient, limiter: SlidingWindowLimiter, api_key_id: str, report: FollowReport) -> int:
-    slots = limiter.available()
+def _one_pass(pool, client: WanClient, api_key_id: str, report: FollowReport) -> int:
+    slots = query_budget.available()
     if slots <= 0:
         return 0
-    now = timezone.now()
-    batch = [row for row in due_jobs(api_key_id, slots, now) if limiter.take()]
+    due = due_jobs(api_key_id, slots, timezone.now())
+    if not due:
+        return 0
+    # Others may have taken some of the free slots since: the batch is what this pass got.
+    grant = query_budget.take(n=len(due))
+    batch = due[: grant.count]
     if not batch:
         return 0
     report.passes += 1
-    futures = {pool.submit(_query, client, task_id): (job_id, status) for job_id, task_id, status in batch}
+    futures = {pool.submit(_query, client, task_id, grant): (job_id, status) for job_id, task_id, status in batch}
     for future in as_completed(futures):
         job_id, status = futures[future]
         report.queries += 1
@@ -271,9 +234,10 @@ def _one_pass(pool, client: WanClient, limiter: SlidingWindowLimiter, api_key_id
     return len(batch)
 
 
-def _query(client: WanClient, task_id: str) -> TaskResult | errors.WanError:
+def _query(client: WanClient, task_id: str, grant: query_budget.Grant) -> TaskResult | errors.WanError:
     try:
-        return client.get_task(task_id)
+        with query_budget.paid(grant):
+            return client.get_task(task_id)
     except errors.WanError as exc:
         return exc
     finally:
@@ -291,7 +255,8 @@ def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
     """Record what the provider said about a task. Returns True when the task has ended."""
     now = timezone.now()
     state = task.task_status
-    if state in ("PENDING", "RUNNING"):
+    if not task.is_terminal:
+        # PENDING, RUNNING, and SUSPENDED (the SDK's status set): still alive, polled again.
         fields = {"provider_status": state, "next_attempt_at": _next_poll(job_id), "poll_count": F("poll_count") + 1}
         if state == "RUNNING" and status == S.SUBMITTED:
             transitions.move(job_id, S.SUBMITTED, S.RUNNING, **fields)

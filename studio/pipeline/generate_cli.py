@@ -1,7 +1,9 @@
 """`python manage.py wan generate`: one generation, run inline (no queue), PNGs saved to --out.
 
 For trying the provider (or the emulator) from a terminal. It validates with the same rules as
-the studio, polls with the documented cadence, and downloads only from the allowed hosts.
+the studio, polls with the documented cadence, and downloads only from the allowed hosts. Its
+task queries are the account's like the studio's, so they take slots of the budget kept in the
+studio's database (studio.pipeline.query_budget): it needs that database migrated.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
+from studio.pipeline import query_budget
 from studio.pipeline.downloads import DownloadError, download_image, new_download_client
 from studio.pipeline.provider import make_client
 from studio.wan.capabilities import DEFAULT_MODEL, MODELS, get_model
@@ -96,6 +100,8 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     body = build_body(request)
     try:
+        # Before anything is paid for: the task queries after the submit are counted there.
+        query_budget.available()
         with make_client() as client:
             if options.get("sync") or get_model(request.model).sync_only:
                 result = client.generate(body)
@@ -108,6 +114,12 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
                 name, urls, usage = task.task_id, task.images, task.usage
     except WanError as exc:
         stderr.write(f"provider error: {exc}")
+        return 1
+    except DatabaseError as exc:
+        stderr.write(
+            f"the studio's database cannot count the task queries ({type(exc).__name__}): "
+            "run `python manage.py migrate` first (they share the account's limit with the studio)"
+        )
         return 1
     expected = (usage.width, usage.height) if usage and usage.width and usage.height else None
     saved = 0

@@ -18,6 +18,7 @@ from studio.wan.request import (
     ImageInput,
     PaletteColor,
     build_body,
+    sent_images,
 )
 
 # The file extension a stored image gets from its MIME type (the editor and the jobs share it).
@@ -48,7 +49,21 @@ def job_create(
     references: Sequence[ReferenceImage] = (),
     team=None,
 ) -> Job:
-    """Save a job with its references and queue it; one commit for the row and its doorbell."""
+    """Save a job with its references and queue it; one commit for the row and its doorbell.
+
+    A job records exactly what is sent: one reference per image its body carries, in order
+    (an image edit body carries image 1 only). Anything else is a caller's mistake.
+    """
+    sent = sent_images(request)
+    mask = request.mask.data if request.mask is not None else None
+    if len(references) != len(sent) or any(
+        (ref.content, ref.width, ref.height, ref.mask) != (image.data, image.width, image.height, mask if i == 0 else None)
+        for i, (ref, image) in enumerate(zip(references, sent))
+    ):
+        raise ValueError(
+            f"a job records the images it sends: {len(references)} references given for the "
+            f"{len(sent)} image(s) the {request.model} body carries"
+        )
     parameters = {name: getattr(request, name) for name in STORED_OPTIONS}
     parameters["color_palette"] = [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette]
     with transaction.atomic():

@@ -306,12 +306,10 @@ class ProviderAccount(models.Model):
     paused_until = models.DateTimeField(null=True, blank=True)
     pause_code = models.CharField(max_length=100, blank=True)
     pause_message = models.TextField(blank=True)
-    # Task queries are rate limited per key; the poller holding this lease does all of them.
+    # The poller holding this lease follows the key's jobs (its queries take slots of the
+    # account's budget, studio.pipeline.query_budget, like every other task call).
     follower = models.CharField(max_length=64, blank=True)
     follower_until = models.DateTimeField(null=True, blank=True)
-    # When the last poller let go: the next one waits out that run's last second of queries, even
-    # when it was queued (and the lease claimed for it) the moment the last one ended.
-    follower_released_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"API key {self.api_key_id}"
@@ -328,6 +326,22 @@ class ProviderAccount(models.Model):
             if marker in self.pause_code:
                 return reason
         return self.pause_message or self.pause_code
+
+
+class TaskQueryWindow(models.Model):
+    """An Alibaba Cloud account's recent calls to the provider's task endpoints, by every process
+    and machine: what studio.pipeline.query_budget counts against the account's limit."""
+
+    # WAN_ACCOUNT: the keys configured with one name share one budget.
+    account = models.CharField(max_length=64, unique=True)
+    # When each call of the last window was let through, in seconds since the epoch (by the
+    # database server's clock on PostgreSQL); changed only under the row's lock.
+    recent = models.JSONField(default=list, blank=True)
+    # Every call ever let through (for the operator and the bench).
+    taken = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Task queries of account {self.account}"
 
 
 # Matched against the provider's error code, most specific first.

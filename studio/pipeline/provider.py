@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import httpx
 from django.conf import settings
 
-from studio.wan.client import WanClient
+from studio.pipeline import query_budget
+from studio.wan.client import DEFAULT_LIMITS, WanClient
 
 # The region jobs record when the studio talks to its offline emulator (priced at zero).
 EMULATOR_REGION = "emulator"
@@ -15,14 +19,29 @@ def api_key() -> str:
     return settings.DASHSCOPE_API_KEY or settings.WAN_EMULATOR_API_KEY
 
 
-def make_client(*, timeout: float | None = None, max_retries: int = 2) -> WanClient:
+def make_client(
+    *, timeout: float | None = None, max_retries: int = 2, query_wait: float = query_budget.DEFAULT_WAIT_SECONDS
+) -> WanClient:
+    """A client whose every call to the task endpoints (retries too) first takes a slot of the
+    account's task-query budget, waiting up to `query_wait` seconds for one."""
     seconds = timeout or settings.WAN_TIMEOUT_SECONDS
+    transport = query_budget.BudgetedTransport(_connections(), base_url=settings.DASHSCOPE_BASE_URL, wait=query_wait)
     return WanClient(
         api_key=api_key(),
         base_url=settings.DASHSCOPE_BASE_URL,
         timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
         max_retries=max_retries,
+        transport=transport,
     )
+
+
+def _connections() -> httpx.HTTPTransport:
+    """The connection pool under the budget. Given a transport of its own, httpx makes none with
+    the client's limits and reads no HTTP(S)_PROXY / NO_PROXY: both are done here instead."""
+    parts = urlsplit(settings.DASHSCOPE_BASE_URL)
+    proxies = urllib.request.getproxies()
+    proxy = None if urllib.request.proxy_bypass(parts.hostname or "") else proxies.get(parts.scheme) or proxies.get("all")
+    return httpx.HTTPTransport(limits=DEFAULT_LIMITS, proxy=proxy)
 
 
 def region() -> str:

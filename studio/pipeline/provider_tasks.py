@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 # the task list answers at most 24 hours per query (DashScope's task-management API).
 READABLE_FOR = timedelta(seconds=RESULT_TTL_SECONDS)
 LIST_SPAN = timedelta(seconds=RESULT_TTL_SECONDS)
-# Single-task queries share the key's query rate limit with the poller, so they are paced.
-# A separate issue routes every task call through one per-account limiter; until then, this.
+# Every task call (list pages and single-task queries) takes a slot of the account's budget
+# (studio.pipeline.query_budget) in the client's transport. The single-task queries are paced
+# besides, so a long read leaves most of the budget to the poller, whose jobs wait otherwise.
 TASK_QUERIES_PER_SECOND = 5.0
 # Finished tasks whose usage is final. UNKNOWN (expired or never seen) tells nothing to count.
 FINISHED = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})

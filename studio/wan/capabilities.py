@@ -6,8 +6,10 @@ spells out 9, 2, 5000 or 768*768.
 
 References (../shared/seeds/): 002 for every wan2.7 figure; 004 for wan2.6, qwen-image,
 z-image-turbo and prices; 000 for the per-model image limits; 003 for wan2.5-i2i-preview; 001
-for wanx2.1-imageedit. Each model is one entry here plus its body shape (studio.wan.request);
-where a document gives no figure the entry says so and names the studio's choice.
+for wanx2.1-imageedit. Where the seeds are silent or disagree with Alibaba's public Model Studio
+API references, the public reference decides and its address is named beside the rule. Each
+model is one entry here plus its body shape (studio.wan.request); where no document gives a
+figure the entry says so and names the studio's choice.
 """
 
 from __future__ import annotations
@@ -91,6 +93,9 @@ class ImageLimits:
     max_bytes: int
     alpha_allowed: bool
     count: IntRange
+    # Sides the reference recommends "for best results" without refusing others: outside this
+    # range the studio warns and still sends (the qwen editing models). None: no such advice.
+    recommended_side: IntRange | None = None
 
     @property
     def mime_types(self) -> frozenset[str]:
@@ -120,6 +125,9 @@ class SizeRules:
     follows_input_aspect: bool = False
     # Modes in which presets are taken (interleave takes only "W*H").
     preset_modes: frozenset[Mode] = frozenset(Mode)
+    # "W*H" whose width and height must each lie in this range (wan2.2-t2i-flash, the qwen
+    # edit models) rather than a total-pixel range; custom_pixels then holds the implied lo²–hi².
+    custom_side: IntRange | None = None
     # Output pixels may differ slightly from what was asked (reference: "may differ slightly").
     # The emulator rounds sides to this multiple; checks allow this relative tolerance.
     side_multiple: int = 16
@@ -140,6 +148,11 @@ class SizeRules:
     def default_pixels(self) -> int:
         custom = parse_size(self.default)
         return custom[0] * custom[1] if custom else self.presets[self.default]
+
+
+def _per_side(side: IntRange, *modes: Mode) -> dict[Mode, IntRange]:
+    """The total-pixel range each side range implies, for the modes that take "W*H"."""
+    return {mode: IntRange(side.lo * side.lo, side.hi * side.hi) for mode in modes}
 
 
 @dataclass(frozen=True)
@@ -203,11 +216,13 @@ class ModelCapabilities:
     body_shape: BodyShape
     sync_path: str | None
     async_path: str | None
+    # Over this many characters a prompt is refused (the service would cut it).
     prompt_max_chars: int
     images: ImageLimits
-    # None: the model takes no size (wanx2.1-imageedit follows its input image).
+    # None: the model takes no size (wanx2.1-imageedit follows its input image; qwen-image-edit
+    # keeps the last input's shape, see output_pixels).
     size: SizeRules | None
-    # None: the model takes no n and always makes one image (z-image-turbo).
+    # None: the model takes no n and always makes one image (z-image-turbo, qwen-image-edit).
     n: IntRange | None
     n_default: int
     # The provider's usual time to finish one task, used to poll first what is most likely done.
@@ -237,7 +252,14 @@ class ModelCapabilities:
     # and tasks in flight per account (reference: 001 — wanx2.1: 2 RPS, 2 concurrent).
     submits_per_second: float | None = None
     concurrent_tasks: int | None = None
-    # The seed documents the entry's figures come from.
+    # A prompt limit documented in tokens, not characters (qwen-image-2.0). A token is at least
+    # one character, so a prompt of at most this many characters always fits; a longer one may
+    # be cut by the service (the studio says so), and past prompt_max_chars it surely is.
+    prompt_max_tokens: int | None = None
+    # A model that takes no size: its output keeps the last input image's aspect at about this
+    # many pixels (qwen-image-edit). None for the others.
+    output_pixels: int | None = None
+    # The seed documents (and public references) the entry's figures come from.
     documents: str = ""
 
     @property
@@ -288,8 +310,12 @@ class ModelCapabilities:
             "name": self.name,
             "label": self.label,
             "promptMaxChars": self.prompt_max_chars,
+            "promptMaxTokens": self.prompt_max_tokens,
             "maxImages": self.images.count.hi,
             "imageSide": [self.images.side.lo, self.images.side.hi],
+            "imageSideRecommended": None
+            if self.images.recommended_side is None
+            else [self.images.recommended_side.lo, self.images.recommended_side.hi],
             "imageMaxAspect": self.images.max_aspect,
             "imageMaxBytes": self.images.max_bytes,
             "imageMimeTypes": sorted(self.images.mime_types),
@@ -305,6 +331,7 @@ class ModelCapabilities:
             "sizePresets": {mode.value: size.presets_for(mode) for mode in Mode} if size else {},
             "defaultSize": size.default if size else None,
             "customPixels": {mode.value: [r.lo, r.hi] for mode, r in size.custom_pixels.items()} if size else {},
+            "customSide": [size.custom_side.lo, size.custom_side.hi] if size and size.custom_side else None,
             "customMaxAspect": size.custom_max_aspect if size else None,
             "n": None if self.n is None else [self.n.lo, self.n.hi, self.n_default],
             "nSequential": None
@@ -363,15 +390,25 @@ _WAN25_IMAGES = ImageLimits(
 )
 
 
+# The largest side any model of the family takes (wan2.7, 002). Where a reference gives sides
+# only as advice, the studio refuses nothing smaller, which also bounds images.PIXEL_BOUND.
+_FAMILY_MAX_SIDE = 8000
+# Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-edit-api — input
+# images: width and height 384–3072 px are recommended "for best results" (too small blurs, too
+# large is slow); not a limit, unlike seed 004's "384–3072px per dimension". ≤10 MB, 1–3 images.
+_QWEN_RECOMMENDED_SIDE = IntRange(384, 3072)
+
+
 def _qwen_images(count: IntRange) -> ImageLimits:
-    # Reference: 004 — "384–3072px per dimension. ≤10MB per image. Max 3 images."
+    # Reference: 004 — "≤10MB per image. Max 3 images."; sides: see _QWEN_RECOMMENDED_SIDE.
     return ImageLimits(
         formats=_QWEN_FORMATS,
-        side=IntRange(384, 3072),
+        side=IntRange(1, _FAMILY_MAX_SIDE),
         max_aspect=None,
         max_bytes=10 * 1024 * 1024,
         alpha_allowed=True,
         count=count,
+        recommended_side=_QWEN_RECOMMENDED_SIDE,
     )
 
 
@@ -380,11 +417,13 @@ _NO_IMAGES = ImageLimits(
     formats=_FORMATS, side=IntRange(1, 1), max_aspect=None, max_bytes=0, alpha_allowed=False, count=IntRange(0, 0)
 )
 
-# Reference: 001 gives no image limits for wanx2.1-imageedit. These are the studio's: the
-# wan2.5 limits (384–5,000 px, 10 MB), so nothing the older edit model may refuse is sent.
+# Reference: https://www.alibabacloud.com/help/en/model-studio/wanx-image-edit (General image
+# editing - Wan2.1, base_image_url and mask_image_url; seed 001 gives no image limits): JPG,
+# JPEG, PNG, BMP, TIFF, WEBP; width and height each 512–4096 px; at most 10 MB; one base image.
+_WANX21_FORMATS = {**_FORMATS, "TIFF": "image/tiff"}
 _WANX21_IMAGES = ImageLimits(
-    formats=_FORMATS,
-    side=IntRange(384, 5000),
+    formats=_WANX21_FORMATS,
+    side=IntRange(512, 4096),
     max_aspect=None,
     max_bytes=10 * 1024 * 1024,
     alpha_allowed=True,
@@ -446,7 +485,8 @@ _WANX21_EDIT = ImageEditRules(
     # public API reference's), so a scale below 1 (a crop) is never sent.
     scale=FloatRange(1.0, 2.0),
     upscale_factor=IntRange(1, 4),
-    mask_formats=_FORMATS,
+    # The mask takes the base image's formats and limits (see _WANX21_IMAGES).
+    mask_formats=_WANX21_FORMATS,
 )
 
 
@@ -488,10 +528,29 @@ def _wan27(name: str, label: str, description: str, *, four_k: bool, typical: fl
     )
 
 
-def _qwen_edit(name: str, label: str, description: str, *, text_to_image: bool, n_max: int) -> ModelCapabilities:
+# Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-edit-api — the
+# "size" of qwen-image-edit-max and -plus: width and height each 512–2048 px (seed 004 gives a
+# total of 512*512 to 2048*2048 for all); qwen-image-2.0 and -pro keep that total.
+_QWEN_EDIT_SIDE = IntRange(512, 2048)
+# Qwen's tokenizer spends about one token on a Chinese character and one on every four or so
+# letters of English: past this many characters a token limit is surely exceeded.
+_CHARS_PER_TOKEN_AT_MOST = 4
+
+
+def _qwen_edit(
+    name: str,
+    label: str,
+    description: str,
+    *,
+    text_to_image: bool,
+    size: SizeRules | None,
+    n_max: int | None,
+    prompt_extend: bool = True,
+    prompt_tokens: int | None = None,
+) -> ModelCapabilities:
     # Reference: 004, "Qwen Image series" editing models: messages like wan2.6-image, 1–3
-    # references (qwen-image-2.0 and -pro also pure text), n 1–6 (qwen-image-edit: 1), size
-    # "W*H" with 512*512 to 2048*2048 pixels, default 1024*1024; synchronous.
+    # references (qwen-image-2.0 and -pro also pure text), n 1–6, default size 1024*1024;
+    # synchronous. The public edit reference (qwen-image-edit-api, above) for what differs.
     return ModelCapabilities(
         name=name,
         label=label,
@@ -500,44 +559,113 @@ def _qwen_edit(name: str, label: str, description: str, *, text_to_image: bool, 
         body_shape=BodyShape.MESSAGES,
         sync_path=_MULTIMODAL_SYNC,
         async_path=None,
-        # Not in the documents; the studio's limit (the public Qwen-Image reference's 800).
-        prompt_max_chars=800,
+        # Reference: qwen-image-edit-api (above) — text: at most 800 characters, the excess is
+        # cut; qwen-image-2.0 counts 1,300 tokens instead (see prompt_tokens).
+        prompt_max_chars=prompt_tokens * _CHARS_PER_TOKEN_AT_MOST if prompt_tokens else 800,
+        prompt_max_tokens=prompt_tokens,
         images=_qwen_images(IntRange(0 if text_to_image else 1, 3)),
+        size=size,
+        n=IntRange(1, n_max) if n_max else None,
+        n_default=1,
+        typical_seconds=15.0,
+        negative_prompt_max_chars=500,
+        supports_prompt_extend=prompt_extend,
+        # Without a size the image keeps the last reference's aspect at about 1024*1024 pixels,
+        # as the edit reference (above) says of an omitted size.
+        output_pixels=None if size is not None else 1024 * 1024,
+        documents="004, qwen-image-edit-api",
+    )
+
+
+def _qwen_total_size() -> SizeRules:
+    # Reference: 004 — "Total pixels 512×512–2048×2048", default 1024*1024 (qwen-image-2.0, -pro).
+    return SizeRules(
+        default="1024*1024",
+        custom_pixels={mode: IntRange(512 * 512, 2048 * 2048) for mode in (Mode.TEXT_TO_IMAGE, Mode.OTHER)},
+        custom_max_aspect=None,
+    )
+
+
+def _qwen_side_size() -> SizeRules:
+    return SizeRules(
+        default="1024*1024",
+        custom_side=_QWEN_EDIT_SIDE,
+        custom_pixels=_per_side(_QWEN_EDIT_SIDE, Mode.TEXT_TO_IMAGE, Mode.OTHER),
+        custom_max_aspect=None,
+    )
+
+
+# Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-api (Qwen
+# text-to-image API reference; the seeds' 004 says "async text2image only, n 1–4, default
+# 1328*1328", which it contradicts). Every model takes the synchronous multimodal-generation call
+# with a messages body; only qwen-image-plus and qwen-image also take the asynchronous text2image
+# call with input.prompt (also https://docs.qwencloud.com/api-reference/image-generation/
+# qwen-text-to-image-async: "supported only by qwen-image-plus and qwen-image. All other models
+# use the synchronous API"). n "is fixed at 1; setting another value causes an error"; default
+# size 1664*928; five fixed sizes; prompt up to 800 characters, negative prompt 500.
+#
+# qwen-image-max therefore goes synchronously. qwen-image-plus keeps its asynchronous call, which
+# the same reference documents for it: a task survives a crash of the studio (an interrupted
+# submission is found again in the provider's task list), while a lost synchronous answer leaves
+# nothing to look up and waits for a person. The table holds one call per model, so the emulator
+# refuses a synchronous qwen-image-plus call that the service would take; the studio never sends one.
+_QWEN_FIXED_SIZES = ("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664")
+
+
+def _qwen_text_to_image(name: str, label: str, *, asynchronous: bool) -> ModelCapabilities:
+    return ModelCapabilities(
+        name=name,
+        label=label,
+        family="qwen-image",
+        description="Fixed sizes, one image per request.",
+        body_shape=BodyShape.PROMPT if asynchronous else BodyShape.MESSAGES,
+        sync_path=None if asynchronous else _MULTIMODAL_SYNC,
+        async_path=_TEXT2IMAGE if asynchronous else None,
+        prompt_max_chars=800,
+        images=_NO_IMAGES,
         size=SizeRules(
-            default="1024*1024",
-            custom_pixels={mode: IntRange(512 * 512, 2048 * 2048) for mode in (Mode.TEXT_TO_IMAGE, Mode.OTHER)},
+            default="1664*928",
+            custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(928 * 1664, 1328 * 1328)},
             custom_max_aspect=None,
+            fixed=_QWEN_FIXED_SIZES,
         ),
-        n=IntRange(1, n_max),
+        n=IntRange(1, 1),
         n_default=1,
         typical_seconds=15.0,
         negative_prompt_max_chars=500,
         supports_prompt_extend=True,
-        documents="004",
+        documents="qwen-image-api",
     )
 
 
-def _text2image(name: str, label: str, description: str, *, size: SizeRules, typical: float, family: str) -> ModelCapabilities:
-    # Reference: 004 — the async text2image/image-synthesis endpoint with input.prompt; n 1–4.
-    return ModelCapabilities(
-        name=name,
-        label=label,
-        family=family,
-        description=description,
-        body_shape=BodyShape.PROMPT,
-        sync_path=None,
-        async_path=_TEXT2IMAGE,
-        # Not in the documents; the studio's limit (the public text-to-image reference's 800).
-        prompt_max_chars=800,
-        images=_NO_IMAGES,
-        size=size,
-        n=IntRange(1, 4),
-        n_default=1,
-        typical_seconds=typical,
-        negative_prompt_max_chars=500,
-        supports_prompt_extend=True,
-        documents="004",
-    )
+# Reference: https://www.alibabacloud.com/help/en/model-studio/text-to-image-v2-api-reference
+# (Wan text-to-image V2; seed 004 names the model only): wan2.2-t2i-flash takes "W*H" with
+# "both width and height between 512 and 1440 pixels" (so at most 1440*1440, about 2
+# megapixels), default 1024*1024; n 1–4, default 4; prompt up to 800 characters, the excess cut.
+_FLASH_SIDE = IntRange(512, 1440)
+_WAN22_FLASH = ModelCapabilities(
+    name="wan2.2-t2i-flash",
+    label="Wan2.2 T2I Flash",
+    family="wan2.2",
+    description="Fastest, cheapest drafts.",
+    body_shape=BodyShape.PROMPT,
+    sync_path=None,
+    async_path=_TEXT2IMAGE,
+    prompt_max_chars=800,
+    images=_NO_IMAGES,
+    size=SizeRules(
+        default="1024*1024",
+        custom_side=_FLASH_SIDE,
+        custom_pixels=_per_side(_FLASH_SIDE, Mode.TEXT_TO_IMAGE),
+        custom_max_aspect=None,
+    ),
+    n=IntRange(1, 4),
+    n_default=4,
+    typical_seconds=5.0,
+    negative_prompt_max_chars=500,
+    supports_prompt_extend=True,
+    documents="004, text-to-image-v2-api-reference",
+)
 
 
 MODELS: dict[str, ModelCapabilities] = {
@@ -610,20 +738,7 @@ MODELS: dict[str, ModelCapabilities] = {
             supports_prompt_extend=True,
             documents="004",
         ),
-        _text2image(
-            "wan2.2-t2i-flash",
-            "Wan2.2 T2I Flash",
-            "Fastest, cheapest drafts.",
-            family="wan2.2",
-            typical=5.0,
-            # Not in the documents beyond the name; the studio takes "W*H" with 512*512 to
-            # 1440*1440 pixels (the public reference's range), default 1024*1024.
-            size=SizeRules(
-                default="1024*1024",
-                custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(512 * 512, 1440 * 1440)},
-                custom_max_aspect=None,
-            ),
-        ),
+        _WAN22_FLASH,
         ModelCapabilities(
             name="wan2.5-i2i-preview",
             label="Wan2.5 Image to Image (preview)",
@@ -680,35 +795,51 @@ MODELS: dict[str, ModelCapabilities] = {
             "Qwen-Image 2.0 Pro",
             "Best text rendering; text-to-image or editing with 1–3 references.",
             text_to_image=True,
+            size=_qwen_total_size(),
             n_max=6,
         ),
         _qwen_edit(
-            "qwen-image-2.0", "Qwen-Image 2.0", "Text-to-image or editing with 1–3 references.", text_to_image=True, n_max=6
+            "qwen-image-2.0",
+            "Qwen-Image 2.0",
+            "Text-to-image or editing with 1–3 references; long prompts.",
+            text_to_image=True,
+            size=_qwen_total_size(),
+            n_max=6,
+            # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-generation-and-editing-api-reference
+            # — qwen-image-2.0 reads prompts of up to 1,300 tokens (the others 800 characters)
+            # and cuts the rest.
+            prompt_tokens=1300,
         ),
         _qwen_edit(
-            "qwen-image-edit-max", "Qwen-Image Edit Max", "Precise text and element editing, 1–3 references.", text_to_image=False, n_max=6
+            "qwen-image-edit-max",
+            "Qwen-Image Edit Max",
+            "Precise text and element editing, 1–3 references.",
+            text_to_image=False,
+            size=_qwen_side_size(),
+            n_max=6,
         ),
         _qwen_edit(
-            "qwen-image-edit-plus", "Qwen-Image Edit Plus", "Text and element editing, 1–3 references.", text_to_image=False, n_max=6
+            "qwen-image-edit-plus",
+            "Qwen-Image Edit Plus",
+            "Text and element editing, 1–3 references.",
+            text_to_image=False,
+            size=_qwen_side_size(),
+            n_max=6,
         ),
-        _qwen_edit("qwen-image-edit", "Qwen-Image Edit", "Editing with 1–3 references; one image.", text_to_image=False, n_max=1),
-        *(
-            _text2image(
-                name,
-                label,
-                "Fixed sizes, batch text-to-image.",
-                family="qwen-image",
-                typical=15.0,
-                # Reference: 004 — the five fixed resolutions, default 1328*1328.
-                size=SizeRules(
-                    default="1328*1328",
-                    custom_pixels={Mode.TEXT_TO_IMAGE: IntRange(928 * 1664, 1328 * 1328)},
-                    custom_max_aspect=None,
-                    fixed=("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"),
-                ),
-            )
-            for name, label in (("qwen-image-plus", "Qwen-Image Plus"), ("qwen-image-max", "Qwen-Image Max"))
+        # Reference: qwen-image-edit-api (above) — size, prompt_extend and n (1–6) belong to
+        # qwen-image-edit-max and -plus; qwen-image-edit makes one image whose shape follows
+        # the last reference, so none of the three is sent.
+        _qwen_edit(
+            "qwen-image-edit",
+            "Qwen-Image Edit",
+            "Editing with 1–3 references; one image, shaped like the last reference.",
+            text_to_image=False,
+            size=None,
+            n_max=None,
+            prompt_extend=False,
         ),
+        _qwen_text_to_image("qwen-image-plus", "Qwen-Image Plus", asynchronous=True),
+        _qwen_text_to_image("qwen-image-max", "Qwen-Image Max", asynchronous=False),
         ModelCapabilities(
             name="z-image-turbo",
             label="Z-Image Turbo",
@@ -753,11 +884,23 @@ def get_model(name: str) -> ModelCapabilities:
         raise UnknownModel(name) from None
 
 
-# Reference: 002, "Status transitions during polling" and the task_status enumeration.
-TASK_STATUSES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN")
+# Reference: 002, "Status transitions during polling" and the task_status enumeration; the
+# official SDK (dashscope 2.x, dashscope/common/constants.py TaskStatus) adds SUSPENDED, and its
+# wait() (dashscope/client/base_api.py) stops only on SUCCEEDED, FAILED, CANCELED and UNKNOWN:
+# a suspended task is still alive and is polled again.
+TASK_STATUSES = ("PENDING", "RUNNING", "SUSPENDED", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN")
 TERMINAL_TASK_STATUSES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"})
 # Reference: 002 — task ids and result URLs are kept for 24 hours.
 RESULT_TTL_SECONDS = 24 * 60 * 60
+# Not in the seeds. Reference: "Asynchronous task management API",
+# https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks (Chinese original:
+# https://help.aliyun.com/zh/model-studio/developer-reference/manage-asynchronous-tasks) — task
+# queries (single task and task list) are limited to 20 a second per Alibaba Cloud account; the
+# task list answers at most 24 hours between start_time and end_time (the last 24 hours when
+# neither is given) and 10 rows a page by default (no maximum page_size is documented).
+TASK_QUERIES_PER_SECOND = 20
+TASK_LIST_MAX_SPAN_SECONDS = 24 * 60 * 60
+TASK_LIST_DEFAULT_PAGE_SIZE = 10
 
 # Reference: 003, "Network access configuration" — the OSS hosts result images come from.
 RESULT_HOSTS = (
@@ -802,8 +945,11 @@ def output_size(
     without images (reference: 002, size, "Image aspect ratio"). "W*H" is taken as asked.
     """
     rules = caps.size
-    assert rules is not None, f"{caps.name} takes no size; its output follows its input"
-    if size is None and rules.follows_input_aspect:
+    step = rules.side_multiple if rules else 16
+    if rules is None:
+        assert caps.output_pixels is not None, f"{caps.name} takes no size; its output follows its input"
+        total = caps.output_pixels
+    elif size is None and rules.follows_input_aspect:
         total = rules.default_pixels()
     else:
         size = size or rules.default
@@ -816,7 +962,6 @@ def output_size(
         return side, side
     w, h = last_image
     ratio = w / h
-    step = rules.side_multiple
     out_w = max(step, round(math.sqrt(total * ratio) / step) * step)
     out_h = max(step, round(math.sqrt(total / ratio) / step) * step)
     return out_w, out_h

@@ -47,7 +47,7 @@ from studio.wan.responses import (
     parse_generation,
     parse_submitted,
     parse_task,
-    parse_task_list,
+    parse_task_list_page,
 )
 
 logger = logging.getLogger("studio.wan.client")
@@ -170,27 +170,50 @@ class WanClient:
         return None
 
     def list_tasks(
-        self, *, start: datetime, end: datetime, model: str | None = None, page_size: int = 100
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        task_id: str | None = None,
+        page_size: int = 100,
     ) -> list[ListedTask]:
-        """Every task the key created between start and end (all pages)."""
-        params = {
-            "start_time": _list_time(start),
-            "end_time": _list_time(end),
-            "page_size": str(page_size),
-        }
-        if model:
-            params["model_name"] = model
-        tasks: list[ListedTask] = []
-        page = 1
+        """Every task of the key's account created between start and end (all pages), newest first.
+
+        The provider lists the tasks of every key of the account. Without start and end it
+        answers the last 24 hours; start and end may be at most 24 hours apart (a longer span is
+        refused: cut it, as studio.pipeline.provider_tasks.list_windows does). model, status and
+        task_id filter. `page_size` is asked for; later pages are asked at the size the provider
+        says it served, since its maximum is not documented.
+        """
+        # Reference: "Asynchronous task management API", batch query of task statuses —
+        # https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks (GET
+        # {base}/tasks?task_id=&start_time=&end_time=&model_name=&status=&page_no=&page_size=,
+        # the one the official SDK's `list` calls). Not in the seed documents.
+        params: dict[str, str] = {}
+        if start is not None:
+            params["start_time"] = _list_time(start)
+        if end is not None:
+            params["end_time"] = _list_time(end)
+        for name, value in (("model_name", model), ("status", status), ("task_id", task_id)):
+            if value:
+                params[name] = value
+        tasks: dict[str, ListedTask] = {}
+        page, size = 1, page_size
         while True:
-            query = "&".join(f"{k}={quote(v)}" for k, v in {**params, "page_no": str(page)}.items())
-            # Not in the seed documents: DashScope's task-management API, the one the official
-            # SDK's `list` calls (GET {base}/tasks?start_time=...&end_time=...).
+            paging = {"page_no": str(page), "page_size": str(size)}
+            query = "&".join(f"{k}={quote(v, safe='')}" for k, v in {**params, **paging}.items())
             answer = self._request("GET", "/tasks?" + query)
-            rows, pages = parse_task_list(answer.body)
-            tasks.extend(rows)
-            if page >= pages or not rows:
-                return tasks
+            listed = parse_task_list_page(answer.body)
+            # A task created while paging shifts the newest-first rows: one may show twice.
+            for row in listed.tasks:
+                tasks.setdefault(row.task_id, row)
+            if page >= listed.total_page or not listed.tasks:
+                return list(tasks.values())
+            if listed.total is not None and len(tasks) >= listed.total:
+                return list(tasks.values())
+            size = listed.page_size or size
             page += 1
 
     # --- transport, retries, errors -------------------------------------------------------

@@ -170,6 +170,21 @@ def image_problems(info: ImageInfo, limits: ImageLimits, *, declared_mime: str |
     return problems
 
 
+def image_warnings(info: ImageInfo, limits: ImageLimits) -> list[str]:
+    """What the reference advises against without refusing it (sides outside a recommended range)."""
+    return side_advice(info.width, info.height, limits)
+
+
+def side_advice(width: int, height: int, limits: ImageLimits) -> list[str]:
+    advised = limits.recommended_side
+    if advised is None or (width in advised and height in advised):
+        return []
+    return [
+        f"{width}×{height} px is outside the {advised.describe()} px per side recommended for best results "
+        "(sent anyway: smaller may blur, larger is slower)"
+    ]
+
+
 def size_problem(byte_size: int, max_bytes: int) -> str:
     shown = f"{byte_size / _MIB:.1f} MB"
     if round(byte_size / _MIB, 1) <= max_bytes / _MIB:

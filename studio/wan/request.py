@@ -198,6 +198,14 @@ def build_body(req: GenerationRequest) -> dict[str, Any]:
     }
 
 
+def sent_images(req: GenerationRequest) -> tuple[ImageInput, ...]:
+    """The images build_body puts in the body: all of them, except for the image edit body,
+    which carries image 1 only (input.base_image_url, reference 001)."""
+    if shape_of(req.model) is BodyShape.IMAGE_EDIT:
+        return req.images[:1]
+    return req.images
+
+
 def _set(req: GenerationRequest, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(req, name) for name in names if getattr(req, name) is not None}
 

@@ -36,7 +36,8 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
 @dataclass(frozen=True)
 class Usage:
     image_count: int | None
-    # As the provider wrote it ("1488*704" or "1376×768"); width/height parsed from it.
+    # As the provider wrote it ("1488*704" or "1376×768"), or "W*H" made from Qwen's separate
+    # width and height; width/height either way.
     size: str | None
     width: int | None
     height: int | None
@@ -148,10 +149,17 @@ def _parse_time(value: object) -> datetime | None:
 
 
 def _parse_usage(value: object) -> Usage | None:
+    """Both shapes of usage: wan's {"image_count", "size": "W*H", tokens} (reference: 002,
+    usage) and Qwen's {"width", "height", "image_count"} (reference:
+    https://www.alibabacloud.com/help/en/model-studio/qwen-image-api, response usage)."""
     if not isinstance(value, Mapping):
         return None
     size = _optional_str(value, "size")
     width_height = parse_size(size) if size else None
+    width, height = _optional_int(value, "width"), _optional_int(value, "height")
+    if width_height is None and width and height:
+        width_height = (width, height)
+        size = f"{width}*{height}"
     return Usage(
         image_count=_optional_int(value, "image_count"),
         size=size,
@@ -260,7 +268,8 @@ def _task_identity(output: Mapping[str, object], body: object) -> tuple[str, str
     if task_id is None or status is None:
         raise MalformedResponse("output lacks task_id or task_status", body=body)
     # An unheard-of status is not guessed at: calling it UNKNOWN (terminal) could abandon a
-    # task that is still running. The poll fails instead and can be tried again.
+    # task that is still running. The poll fails instead and can be tried again. SUSPENDED is
+    # heard of (the official SDK's TaskStatus) and is not terminal (see TASK_STATUSES).
     if status not in TASK_STATUSES:
         raise MalformedResponse(f"unexpected task_status {status!r}", body=body)
     return task_id, status
@@ -343,3 +352,37 @@ def parse_task_list(body: object) -> tuple[tuple[ListedTask, ...], int]:
         )
     pages = mapping.get("total_page")
     return tuple(tasks), pages if isinstance(pages, int) else 1
+
+
+@dataclass(frozen=True)
+class TaskListPage:
+    """One page of the task list, with the paging the provider says it used."""
+
+    tasks: tuple[ListedTask, ...]
+    page_no: int | None
+    # The page size the provider served. The reference documents its default (10) but no
+    # maximum, so a caller reads this rather than assuming the size it asked for.
+    page_size: int | None
+    total: int | None
+    total_page: int
+
+
+def parse_task_list_page(body: object) -> TaskListPage:
+    """A task list answer with its paging (page_no, page_size, total, total_page).
+
+    Reference: "Asynchronous task management API", batch query of task statuses,
+    https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks.
+    """
+    tasks, total_page = parse_task_list(body)
+    mapping = _require_mapping(body, "task list", body)
+    return TaskListPage(
+        tasks=tasks,
+        page_no=_paging_number(mapping.get("page_no")),
+        page_size=_paging_number(mapping.get("page_size")),
+        total=_paging_number(mapping.get("total")),
+        total_page=total_page,
+    )
+
+
+def _paging_number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

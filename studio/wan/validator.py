@@ -24,7 +24,7 @@ from studio.wan.capabilities import (
     ModelCapabilities,
     get_model,
 )
-from studio.wan.request import GenerationRequest, build_body
+from studio.wan.request import GenerationRequest, build_body, sent_images
 from studio.wan.validator_inputs import (
     check_edit_input,
     check_image,
@@ -87,7 +87,18 @@ def validate_body(body: object, *, strict: bool = True, region: str | None = Non
 
 
 def validate_request(req: GenerationRequest, *, strict: bool = True, region: str | None = None) -> ValidationReport:
-    return validate_body(build_body(req), strict=strict, region=region)
+    report = validate_body(build_body(req), strict=strict, region=region)
+    unsent = len(req.images) - len(sent_images(req))
+    if unsent > 0:
+        # The edit body has room for image 1 only: the others would be kept with the job as if
+        # sent while the provider never sees them.
+        caps = get_model(req.model)
+        report.add(
+            "input",
+            f"has {plural(len(req.images), 'image')}; {caps.name} takes {caps.images.count.describe()} "
+            f"(it edits image 1; remove the other {plural(unsent, 'image')})",
+        )
+    return report
 
 
 def _check_body(body: object, report: ValidationReport, *, strict: bool, region: str | None) -> None:

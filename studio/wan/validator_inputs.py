@@ -13,6 +13,7 @@ from studio.wan.images import (
     ImageDecodeError,
     data_url_byte_size,
     image_problems,
+    image_warnings,
     inspect_image,
     parse_data_url,
     size_problem,
@@ -52,9 +53,28 @@ def check_prompt_text(
         # wan2.6-image, 2,100 for wan2.6-t2i); "Any excess is automatically truncated", which
         # the emulator (strict=False) imitates.
         if strict:
-            report.add(path, f"prompt is {len(prompt):,} characters, more than the {caps.prompt_max_chars:,} allowed")
+            report.add(path, _too_long(len(prompt), caps))
         else:
             report.note(path, f"prompt is {len(prompt):,} characters; the first {caps.prompt_max_chars:,} are used")
+    elif caps.prompt_max_tokens is not None and len(prompt) > caps.prompt_max_tokens:
+        # A token limit (qwen-image-2.0): the studio cannot count the service's tokens, so a
+        # prompt that may be over is sent with a note; the service cuts what is beyond.
+        report.note(path, prompt_may_be_cut(len(prompt), caps))
+
+
+def _too_long(length: int, caps: ModelCapabilities) -> str:
+    message = f"prompt is {length:,} characters, more than the {caps.prompt_max_chars:,} allowed"
+    if caps.prompt_max_tokens is not None:
+        message += f" (surely over the {caps.prompt_max_tokens:,} tokens {caps.name} reads)"
+    return message
+
+
+def prompt_may_be_cut(length: int, caps: ModelCapabilities) -> str:
+    """What the editor and the validator say of a prompt that may pass a token limit."""
+    return (
+        f"prompt is {length:,} characters; {caps.name} reads up to {caps.prompt_max_tokens:,} tokens "
+        "(about one per Chinese character, one per few English letters) and cuts the rest"
+    )
 
 
 def check_negative_prompt(value: object, path: str, caps: ModelCapabilities, report: ValidationReport) -> None:
@@ -105,6 +125,8 @@ def _check_data_url(value: str, path: str, limits: ImageLimits, report: Validati
         return None
     for message in image_problems(info, limits, declared_mime=declared_mime):
         report.add(path, message)
+    for message in image_warnings(info, limits):
+        report.note(path, message)
     return info.width, info.height
 
 

@@ -243,7 +243,9 @@ def _size_choices(caps: ModelCapabilities, mode: Mode) -> str:
         return f"use one of {', '.join(rules.fixed)}"
     pixels = rules.pixels_for(mode)
     choices = [", ".join(rules.presets_for(mode))] if rules.presets_for(mode) else []
-    if pixels is not None:
+    if pixels is not None and rules.custom_side is not None:
+        choices.append(f"\"W*H\" with each side {rules.custom_side.describe()} px")
+    elif pixels is not None:
         choices.append(f"\"W*H\" with {_as_size(pixels.lo)} to {_as_size(pixels.hi)} pixels in total")
     return f"use {' or '.join(choices) or 'no size'} (default {rules.default})"
 
@@ -276,7 +278,18 @@ def _check_size(
     if allowed is None:
         report.add(path, f"\"W*H\" is not taken for {_MODE_LABELS[mode]} on {caps.name}; {_size_choices(caps, mode)}")
         return
-    if width * height not in allowed:
+    if rules.custom_side is not None:
+        # Reference: each side on its own (wan2.2-t2i-flash 512–1440, qwen-image-edit-max/plus
+        # 512–2048; see the capability table), not a total.
+        sides = (("width", width), ("height", height))
+        outside = [f"{label} {side} px" for label, side in sides if side not in rules.custom_side]
+        if outside:
+            report.add(
+                path,
+                f"{width}*{height} has {' and '.join(outside)}; each side must be {rules.custom_side.describe()} px "
+                f"on {caps.name}",
+            )
+    elif width * height not in allowed:
         report.add(
             path,
             f"{width}*{height} is {width * height:,} pixels, outside {_as_size(allowed.lo)} to "

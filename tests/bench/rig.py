@@ -22,7 +22,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,6 +32,8 @@ from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 POLL_SECONDS = 0.2
+# How often /healthz is asked while a scenario runs (its probe is one task query).
+HEALTHZ_SECONDS = 0.5
 BACKENDS = ("sqlite", "postgres")
 
 
@@ -41,10 +43,15 @@ class BenchError(Exception):
 
 @dataclass
 class Health:
-    """Health GETs against the web process while a scenario runs."""
+    """Health GETs against the web process while a scenario runs: the login page (a full
+    render) and /healthz, whose provider probe is a task query of the account."""
 
     latencies_ms: list[float] = field(default_factory=list)
     failures: int = 0
+    healthz_ms: list[float] = field(default_factory=list)
+    # /healthz answers by the provider check's status: "ok" (probed), "skipped" (the account's
+    # queries of that second were in use), "error"; "unhealthy" when the whole answer was not 200.
+    healthz: dict[str, int] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -52,7 +59,11 @@ class Health:
             return "not checked"
         worst = max(self.latencies_ms, default=0.0)
         ok = len(self.latencies_ms)
-        return f"{ok}/{ok + self.failures} OK, slowest {worst:.0f} ms"
+        text = f"{ok}/{ok + self.failures} OK, slowest {worst:.0f} ms"
+        if self.healthz_ms or self.healthz:
+            answers = ", ".join(f"{status} {n}" for status, n in sorted(self.healthz.items()))
+            text += f"; /healthz provider check: {answers}, slowest {max(self.healthz_ms, default=0.0):.0f} ms"
+        return text
 
 
 class RunningCluster:
@@ -120,6 +131,9 @@ class Rig:
         self.template = tmp / "migrated.sqlite3"
         self.scenarios = 0
         self.http = httpx.Client(timeout=10)
+        # The bench process's own client, for task-list reads (read_task_list), and their outcomes.
+        self.studio_client: Any = None
+        self.list_reads: dict[str, int] = {}
 
     # --- the world ---------------------------------------------------------------------------
 
@@ -205,16 +219,20 @@ class Rig:
         name = connection.settings_dict["NAME"]
         return {"DATABASE_URL": f"postgres://{self.postgres.user}@127.0.0.1:{self.postgres.port}/{name}"}
 
-    def _start_web(self) -> None:
+    def _start_web(self, database: dict[str, str] | None = None) -> None:
+        from studio.wan.emulator.config import DEFAULT_API_KEY
         from tests.cluster import cluster_env
 
         port = _free_port()
         self.web_url = f"http://127.0.0.1:{port}"
         self.web_log = (self.tmp / "web.log").open("ab")
+        # Configured as with a real key (the emulator's), so /healthz probes the provider with a
+        # task query, as in production: it shares the clusters' key, account and database.
+        env = cluster_env(self.emulator.url, DASHSCOPE_API_KEY=DEFAULT_API_KEY, **(database or self._web_database()))
         self.web = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
             cwd=ROOT,
-            env=cluster_env(self.emulator.url, **self._web_database()),
+            env=env,
             stdout=self.web_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -229,6 +247,43 @@ class Rig:
         if self.postgres is None:
             return {}
         return {"DATABASE_URL": f"postgres://{self.postgres.user}@127.0.0.1:{self.postgres.port}/bench_web"}
+
+    def _stop_web(self) -> None:
+        if self.web is not None and self.web.poll() is None:
+            os.killpg(self.web.pid, signal.SIGKILL)
+            self.web.wait(timeout=10)
+        if self.web_log is not None:
+            self.web_log.close()
+            self.web_log = None
+
+    def check_healthz(self) -> None:
+        started = time.perf_counter()
+        try:
+            response = self.http.get(self.web_url + "/healthz")
+            status = response.json()["provider"]["status"] if response.status_code == 200 else "unhealthy"
+        except (httpx.HTTPError, ValueError, KeyError):
+            status = "unhealthy"
+        self.health.healthz_ms.append((time.perf_counter() - started) * 1000)
+        self.health.healthz[status] = self.health.healthz.get(status, 0) + 1
+
+    def read_task_list(self) -> None:
+        """Read the task list around the last few seconds, as the recovery sweep does for an
+        interrupted submit (studio.pipeline.attention.submission_window), through the studio's
+        client: each page takes a slot of the account's budget."""
+        from django.utils import timezone
+
+        from studio.pipeline import provider
+        from studio.wan.errors import WanError
+
+        if self.studio_client is None:
+            self.studio_client = provider.make_client(max_retries=0, query_wait=1.0)
+        now = timezone.now()
+        try:
+            self.studio_client.list_tasks(start=now - timedelta(seconds=10), end=now + timedelta(seconds=5))
+            self.list_reads["read"] = self.list_reads.get("read", 0) + 1
+        except WanError as exc:
+            outcome = "refused by the studio" if query_budget_refused(exc) else type(exc).__name__
+            self.list_reads[outcome] = self.list_reads.get(outcome, 0) + 1
 
     def check_health(self, *, record: bool = True) -> bool:
         # Every page is behind login; the login page is the cheapest full render.
@@ -247,11 +302,9 @@ class Rig:
     def close(self) -> None:
         for running in self.clusters:
             running.cluster.stop()
-        if self.web is not None and self.web.poll() is None:
-            os.killpg(self.web.pid, signal.SIGKILL)
-            self.web.wait(timeout=10)
-        if self.web_log is not None:
-            self.web_log.close()
+        self._stop_web()
+        if self.studio_client is not None:
+            self.studio_client.close()
         self.http.close()
         self.emulator.shutdown()
         from django.conf import settings
@@ -275,9 +328,11 @@ class Rig:
 
     def reset(self, **emulator_config: object) -> None:
         """A clean slate: a fresh copy of the migrated database (no jobs, queue messages, poller
-        lease or ledger), a fresh emulator, no health figures yet."""
+        lease, task-query budget or ledger), a fresh emulator, no health figures yet, and the web
+        process restarted on the new database (the account's budget lives there)."""
         from django.db import connection
 
+        self._stop_web()
         connection.close()
         self.scenarios += 1
         if self.postgres is not None:
@@ -295,6 +350,8 @@ class Rig:
         self.emulator.reset()
         self.emulator.update_config(emulator_config)
         self.health = Health()
+        self.list_reads: dict[str, int] = {}
+        self._start_web(self.database_env())
 
     def studio_defaults(self) -> dict[str, str]:
         """The pipeline knobs as the studio ships them (tests/cluster.py shortens them for tests)."""
@@ -362,14 +419,20 @@ class Rig:
     def _wait(self, running: RunningCluster, condition: Any, timeout: float, what: str) -> None:
         self.last_counts: dict[str, int] = {}
         deadline = time.monotonic() + timeout
-        last_sample = last_health = 0.0
+        last_sample = last_health = last_healthz = 0.0
         while not condition():
             now = time.monotonic()
             if now - last_sample >= 1.0:
                 running.sample()
                 last_sample = now
+            # Other task calls beside the poller's, all in the account's one budget: /healthz
+            # probes from the web process, and task-list reads as the sweep makes them.
+            if now - last_healthz >= HEALTHZ_SECONDS:
+                self.check_healthz()
+                last_healthz = now
             if now - last_health >= 2.0:
                 self.check_health()
+                self.read_task_list()
                 last_health = now
             if running.cluster.proc.poll() is not None:
                 raise BenchError(f"the cluster exited while waiting for {what}:\n" + _tail(running.cluster.output()))
@@ -386,6 +449,12 @@ class Rig:
 
     def emulator_stats(self) -> dict[str, Any]:
         return dict(self.http.get(self.emulator.root_url + "/emulator/stats").json())
+
+
+def query_budget_refused(error: Exception) -> bool:
+    from studio.pipeline.query_budget import refused_here
+
+    return refused_here(error)
 
 
 def _tail(text: str, lines: int = 30) -> str:

@@ -33,6 +33,47 @@ SIZE = "1K"
 UNTHROTTLED = {"WAN_SUBMITS_PER_SECOND": "1000", "WAN_MAX_CONCURRENT_TASKS": "100000"}
 
 
+@dataclass(frozen=True)
+class TaskCalls:
+    """Every call of the account to the task endpoints in a run: the poller's queries, /healthz
+    probes, task-list reads (the bench's, and the clusters' sweeps when they list), as the
+    emulator received them, and the slots the studio's budget let through."""
+
+    # Most task calls of the account (single-task queries and list pages together) in any 1 s
+    # window, as the emulator measured them (sent, whether answered or refused).
+    max_per_second: int
+    queries: int
+    lists: int
+    # Answered 429 Throttling.RateQuota (the bench sets no submission rate at the emulator, so
+    # these can only be task calls over the account's limit: the studio must never cause one).
+    refused: int
+    # Slots the studio's budget (studio.pipeline.query_budget) let through.
+    slots: int
+    # The bench's own task-list reads: "read", or why not ("refused by the studio").
+    list_reads: str
+
+    @property
+    def summary(self) -> str:
+        return (f"max {self.max_per_second} task calls of the account in any 1 s window; "
+                f"{self.queries} task queries + {self.lists} list pages received, {self.refused} answered 429; "
+                f"{self.slots} slots let through by the studio's budget; bench list reads: {self.list_reads}")
+
+
+def task_calls(rig: Rig) -> TaskCalls:
+    from studio.pipeline.models import TaskQueryWindow
+
+    stats = rig.emulator_stats()
+    reads = ", ".join(f"{k} {v}" for k, v in sorted(rig.list_reads.items())) or "none"
+    return TaskCalls(
+        max_per_second=max(stats["max_task_queries_per_second_by_account"].values(), default=0),
+        queries=int(stats.get("task_queries", 0)),
+        lists=int(stats.get("task_list_queries", 0)),
+        refused=int(stats.get("errors_by_code", {}).get("Throttling.RateQuota", 0)),
+        slots=sum(TaskQueryWindow.objects.values_list("taken", flat=True)),
+        list_reads=reads,
+    )
+
+
 @dataclass
 class Throughput:
     workers: int
@@ -43,7 +84,7 @@ class Throughput:
     seconds: float
     latency_p50: float
     latency_p95: float
-    max_queries_per_second: int
+    calls: TaskCalls
     peak_rss_mib: float
     processes: int
     health: str
@@ -76,7 +117,7 @@ class InFlight:
     delay_p95: float
     # True when some jobs were not stored when the bench stopped: the percentiles are lower bounds.
     censored: bool
-    max_queries_per_second: int
+    calls: TaskCalls
     peak_rss_mib: float
     processes: int
     health: str
@@ -98,11 +139,6 @@ def percentile(values: list[float], q: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def _max_qps(rig: Rig) -> int:
-    stats = rig.emulator_stats()
-    return max(stats.get("max_task_queries_per_second_by_key", {}).values(), default=0)
 
 
 def throughput(
@@ -135,7 +171,7 @@ def throughput(
         seconds=(last - started).total_seconds(),
         latency_p50=percentile(latencies, 50),
         latency_p95=percentile(latencies, 95),
-        max_queries_per_second=_max_qps(rig),
+        calls=task_calls(rig),
         peak_rss_mib=running.peak_rss_mib,
         processes=running.processes,
         health=rig.health.summary,
@@ -229,7 +265,7 @@ def in_flight(rig: Rig, *, count: int, latency: float, workers: int, timeout: fl
         delay_p50=percentile(delay, 50),
         delay_p95=percentile(delay, 95),
         censored=len(stored) < count,
-        max_queries_per_second=_max_qps(rig),
+        calls=task_calls(rig),
         peak_rss_mib=running.peak_rss_mib,
         processes=running.processes,
         health=rig.health.summary,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,16 @@ _CONTENT = "input.messages[0].content"
 # and one per patch of this many pixels of each input image is a plausible figure.
 _PIXELS_PER_TOKEN = 28 * 28
 
+# What the official SDK adds to a request's parameters and the service accepts from it, though the
+# API references do not list it (the studio's validator stays strict about it in what the studio
+# sends). Reference: dashscope 2.x on PyPI, dashscope/aigc/image_generation.py —
+# ImageGeneration.async_call sets kwargs["is_async"] = True (and call() adds the
+# X-DashScope-Async header for it); BaseApi.call passes every remaining keyword to
+# _build_api_request, whose ApiRequestData.add_parameters(**kwargs) puts it in "parameters"
+# (dashscope/api_entities/api_request_factory.py). The reference's own asynchronous samples
+# (seed 002, "Python SDK", ImageGeneration.async_call) therefore send "is_async": true.
+SDK_PARAMETERS = frozenset({"is_async"})
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -54,9 +64,11 @@ class Accepted:
 class Refused(Exception):
     """The request gets an error answer instead of a result."""
 
-    def __init__(self, answer: ErrorAnswer) -> None:
+    def __init__(self, answer: ErrorAnswer, *, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(answer.message)
         self.answer = answer
+        # Extra answer headers, e.g. Retry-After on a 429.
+        self.headers = headers
 
 
 def invalid(message: str) -> Refused:
@@ -75,8 +87,20 @@ def prompt_of(body: object) -> str:
         return ""
 
 
+def without_sdk_parameters(body: object) -> object:
+    """The body without the SDK's own boolean parameters (SDK_PARAMETERS); others untouched."""
+    if not isinstance(body, dict) or not isinstance(body.get("parameters"), dict):
+        return body
+    parameters = body["parameters"]
+    extra = {name for name in SDK_PARAMETERS if isinstance(parameters.get(name), bool)}
+    if not extra:
+        return body
+    return {**body, "parameters": {k: v for k, v in parameters.items() if k not in extra}}
+
+
 def accept(body: object, config: EmulatorConfig, *, path: str | None = None, is_task: bool = True) -> Accepted:
     """Check the body and work out what to draw; Refused with the service's 400 otherwise."""
+    body = without_sdk_parameters(body)
     report = validate_body(body, strict=False)
     if not report.ok:
         # Reference: 002, "Task execution abnormal" — code InvalidParameter with a message.
@@ -169,7 +193,7 @@ def _accepted(
     faults = active_faults(config.faults, request.prompt)
     sequential = bool(request.enable_sequential)
     asked = _asked(caps, request)
-    if caps.size is None:
+    if caps.size is None and caps.output_pixels is None:
         width, height = _edit_size(request, (images[0][1], images[0][2]))
     else:
         # Reference: 002, size — the output takes the aspect of the LAST input image.

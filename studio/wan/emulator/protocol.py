@@ -43,6 +43,11 @@ def _shape(generation: Generation) -> BodyShape:
 
 def usage_json(generation: Generation) -> dict[str, object]:
     count = generation.spec.count
+    caps = MODELS.get(generation.model)
+    if caps is not None and caps.family == "qwen-image":
+        # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-api — Qwen
+        # answers usage as width, height and image_count, without a size string or tokens.
+        return {"width": generation.spec.width, "height": generation.spec.height, "image_count": count}
     if _shape(generation) is not BodyShape.MESSAGES:
         # Reference: 003 and 001 — the image-synthesis endpoints report only image_count.
         return {"image_count": count}

@@ -6,7 +6,8 @@ Base URL: http://HOST:PORT/api/v1 (the same paths as dashscope-intl.aliyuncs.com
   POST /services/aigc/image-generation/generation        submit a task (X-DashScope-Async: enable)
   GET  /tasks/{task_id}                                  task status and result
   POST /tasks/{task_id}/cancel                           cancel a PENDING task
-  GET  /tasks?start_time=&end_time=&model_name=&status=&page_no=&page_size=   the key's tasks
+  GET  /tasks?task_id=&start_time=&end_time=&model_name=&status=&page_no=&page_size=
+                                                         the account's tasks (tasklist.py)
   GET  /results/{token}.png?Expires=&Signature=          result image (signed, expiring, no key)
   GET  /emulator/stats   GET|POST /emulator/config   POST /emulator/reset   (no key needed)
 
@@ -14,8 +15,12 @@ Base URL: http://HOST:PORT/api/v1 (the same paths as dashscope-intl.aliyuncs.com
 faults come from faults.py, settings from config.py, answers are shaped by protocol.py (the task
 list by tasklist.py), HTTP reading and sending is transport.py. No Django.
 
+Tasks belong to the Alibaba Cloud account of the key that made them (EmulatorConfig.accounts):
+every key of that account can read, cancel and list them, and the account's single-task and list
+queries share one rate (windows.py).
+
 Reference: ../shared/seeds/002_e63ba47cef0cee16.txt for every endpoint, header and shape (the
-task list is not in it: see tasklist.py).
+task list and accounts are not in it: see tasklist.py and windows.py).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import ThreadingHTTPServer
 from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -49,7 +54,7 @@ from studio.wan.emulator.faults import (
 )
 from studio.wan.emulator.intake import Accepted, Refused, accept, prompt_of
 from studio.wan.emulator.render import render_png
-from studio.wan.emulator.state import EmulatorState, Generation
+from studio.wan.emulator.state import RATE_QUOTA_CODE, RATE_QUOTA_MESSAGE, EmulatorState, Generation
 from studio.wan.emulator.transport import ApiHandler
 
 __all__ = ["EmulatorConfig", "EmulatorServer", "run_from_command_line"]
@@ -139,6 +144,10 @@ class _Handler(ApiHandler):
         self.body_read = False
         # One config per request, even if a test changes it meanwhile.
         self.config = self.emulator.config
+        if sdk := self.headers.get("X-DashScope-Sdk-Client"):
+            # The official SDK names itself (and sends a session id and user agent): accepted
+            # and counted, so a test can tell its requests reached the emulator.
+            self.state.count("requests_by_sdk_client", sdk)
         parts = urlsplit(self.path)
         path = unquote(parts.path).rstrip("/") or "/"
         try:
@@ -147,7 +156,7 @@ class _Handler(ApiHandler):
             # Dropped on purpose, or the caller went away mid-answer (e.g. a slow download).
             self.close_connection = True
         except Refused as refused:
-            self._send_error(refused.answer)
+            self._send_error(refused.answer, refused.headers)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             self._send_error(
@@ -272,11 +281,34 @@ class _Handler(ApiHandler):
 
     # --- tasks -------------------------------------------------------------------------------
 
+    def _owned_by_callers_account(self, api_key: str) -> Callable[[str], bool]:
+        """Which keys' tasks the caller sees: those of its own account, whichever key made them."""
+        config = self.config
+        account = config.account_of(api_key)
+        return lambda key: config.account_of(key) == account
+
+    def _admit_task_query(self, api_key: str, now: float) -> None:
+        """Count a single-task or list query against its account's rate; Refused (429) past it."""
+        config = self.config
+        if not self.state.query_rate.admit(
+            account=config.account_of(api_key),
+            api_key=api_key,
+            now=now,
+            per_second=config.max_task_queries_per_second,
+        ):
+            retry = config.retry_after_seconds
+            raise Refused(
+                ErrorAnswer(429, RATE_QUOTA_CODE, RATE_QUOTA_MESSAGE),
+                headers=None if retry is None else {"Retry-After": str(retry)},
+            )
+
     def _task(self, task_id: str) -> None:
         api_key = self._api_key()
         now = self.config.clock()
-        self.state.record_task_query(api_key=api_key, task_id=task_id, now=now)
-        task = self.state.find_task(task_id, api_key=api_key, now=now, ttl=self.config.task_ttl_seconds)
+        self._admit_task_query(api_key, now)
+        self.state.record_task_query(api_key=api_key, task_id=task_id)
+        owned = self._owned_by_callers_account(api_key)
+        task = self.state.find_task(task_id, owned=owned, now=now, ttl=self.config.task_ttl_seconds)
         if task is None:
             return self._send_json(200, protocol.unknown_task_json(task_id, self.request_id))
         generation = self.state.generations[task.generation_id]
@@ -288,7 +320,8 @@ class _Handler(ApiHandler):
     def _cancel(self, task_id: str) -> None:
         api_key = self._api_key()
         now = self.config.clock()
-        task = self.state.find_task(task_id, api_key=api_key, now=now, ttl=self.config.task_ttl_seconds)
+        owned = self._owned_by_callers_account(api_key)
+        task = self.state.find_task(task_id, owned=owned, now=now, ttl=self.config.task_ttl_seconds)
         # Reference: 000 / 002 SDK examples — "Only tasks in the PENDING state can be canceled."
         if task is None or not self.state.cancel(task, now=now):
             status = task.status(now) if task else "UNKNOWN"
@@ -300,9 +333,11 @@ class _Handler(ApiHandler):
 
     def _task_list(self, query: dict[str, list[str]]) -> None:
         api_key = self._api_key()
-        selection = tasklist.parse_list_query(query)
         now = self.config.clock()
-        tasks = self.state.tasks_of(api_key, now=now, ttl=self.config.task_ttl_seconds)
+        self._admit_task_query(api_key, now)
+        selection = tasklist.parse_list_query(query, now=now, max_page_size=self.config.max_list_page_size)
+        owned = self._owned_by_callers_account(api_key)
+        tasks = self.state.tasks_of(owned, now=now, ttl=self.config.task_ttl_seconds)
         self._send_json(
             200, tasklist.task_list_json(tasks, selection, now=now, request_id=self.request_id)
         )

@@ -17,14 +17,13 @@ import secrets
 import threading
 import uuid
 from collections import Counter, OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.wan.emulator.faults import ErrorAnswer, Fault, parse_fault_names
 from studio.wan.emulator.render import RenderSpec
-
-# Throttles and query rates are measured over sliding windows of this length.
-_WINDOW_SECONDS = 1.0
+from studio.wan.emulator.windows import QueryRate, slide
 
 # Throttling answers (HTTP 429). Rate: DashScope's code for too many requests per second.
 # Concurrency: plain "Throttling" ("Requests throttling triggered"), which callers may retry;
@@ -116,15 +115,13 @@ class Counters:
     sync_images_by_prompt: Counter[str] = field(default_factory=Counter)
     task_queries_by_task: Counter[str] = field(default_factory=Counter)
     task_queries_by_key: Counter[str] = field(default_factory=Counter)
-    max_task_queries_per_second_by_key: dict[str, int] = field(default_factory=dict)
     downloads_by_result: Counter[str] = field(default_factory=Counter)
     errors_by_code: Counter[str] = field(default_factory=Counter)
+    # Requests that named an SDK (the official SDK's X-DashScope-Sdk-Client header), by its value.
+    requests_by_sdk_client: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, object]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data["max_task_queries_per_second"] = max(
-            self.max_task_queries_per_second_by_key.values(), default=0
-        )
         return {name: dict(value) if isinstance(value, dict) else value for name, value in data.items()}
 
 
@@ -140,7 +137,8 @@ class EmulatorState:
         self.links: dict[str, ResultLink] = {}
         self.counters = Counters()
         self._submissions: dict[str, deque[float]] = {}
-        self._queries: dict[str, deque[float]] = {}
+        # The task-query rate per account (list and single-task queries together).
+        self.query_rate = QueryRate()
         self._pngs: OrderedDict[str, bytes] = OrderedDict()
         if self._state_file is not None and self._state_file.exists():
             try:
@@ -227,11 +225,14 @@ class EmulatorState:
 
     # --- Reading and changing tasks ------------------------------------------------------------
 
-    def find_task(self, task_id: str, *, api_key: str, now: float, ttl: float) -> Task | None:
-        """The caller's task, or None when unknown, another key's, or older than the task TTL."""
+    def find_task(
+        self, task_id: str, *, owned: Callable[[str], bool], now: float, ttl: float
+    ) -> Task | None:
+        """The caller's task, or None when unknown, older than the task TTL, or made by a key
+        `owned` refuses (one of another account: callers see every task of their account)."""
         with self._lock:
             task = self.tasks.get(task_id)
-            if task is None or task.api_key != api_key:
+            if task is None or not owned(task.api_key):
                 return None
             if now - task.submitted_at > ttl:
                 del self.tasks[task_id]
@@ -239,14 +240,15 @@ class EmulatorState:
                 return None
             return task
 
-    def tasks_of(self, api_key: str, *, now: float, ttl: float) -> list[Task]:
-        """The key's tasks still within the task TTL, newest first (ties: created later first)."""
+    def tasks_of(self, owned: Callable[[str], bool], *, now: float, ttl: float) -> list[Task]:
+        """The tasks of the keys `owned` accepts still within the task TTL, newest first (ties:
+        created later first)."""
         with self._lock:
             self.counters.task_list_queries += 1
             own = [
                 (task.submitted_at, order, task)
                 for order, task in enumerate(self.tasks.values())
-                if task.api_key == api_key and now - task.submitted_at <= ttl
+                if owned(task.api_key) and now - task.submitted_at <= ttl
             ]
         return [task for _, _, task in sorted(own, key=lambda row: row[:2], reverse=True)]
 
@@ -261,15 +263,11 @@ class EmulatorState:
             self._save()
             return True
 
-    def record_task_query(self, *, api_key: str, task_id: str, now: float) -> None:
+    def record_task_query(self, *, api_key: str, task_id: str) -> None:
         with self._lock:
             self.counters.task_queries += 1
             self.counters.task_queries_by_task[task_id] += 1
             self.counters.task_queries_by_key[api_key] += 1
-            window = _slide(self._queries.setdefault(api_key, deque()), now)
-            window.append(now)
-            best = self.counters.max_task_queries_per_second_by_key
-            best[api_key] = max(best.get(api_key, 0), len(window))
 
     # --- Throttling ------------------------------------------------------------------------
 
@@ -278,7 +276,7 @@ class EmulatorState:
     ) -> ErrorAnswer | None:
         """Let a submission through (and count it against the rate), or say which quota is hit."""
         with self._lock:
-            window = _slide(self._submissions.setdefault(api_key, deque()), now)
+            window = slide(self._submissions.setdefault(api_key, deque()), now)
             if per_second is not None and len(window) >= per_second:
                 return ErrorAnswer(429, RATE_QUOTA_CODE, RATE_QUOTA_MESSAGE)
             if is_task and concurrent is not None and self._in_progress(api_key, now) >= concurrent:
@@ -362,6 +360,7 @@ class EmulatorState:
     def stats(self, *, now: float | None = None) -> dict[str, object]:
         with self._lock:
             data = self.counters.to_json()
+            data.update(self.query_rate.to_json())
             data["tasks_stored"] = len(self.tasks)
             if now is not None:
                 billed = self._images_billed(now)
@@ -388,7 +387,7 @@ class EmulatorState:
             self.links.clear()
             self.counters = Counters()
             self._submissions.clear()
-            self._queries.clear()
+            self.query_rate.reset()
             self._pngs.clear()
             self._save()
 
@@ -413,12 +412,6 @@ class EmulatorState:
         for item in data.get("links", []):
             fault = Fault(item["fault"]) if item.get("fault") else None
             self.links[item["token"]] = ResultLink(**{**item, "fault": fault})
-
-
-def _slide(window: deque[float], now: float) -> deque[float]:
-    while window and window[0] <= now - _WINDOW_SECONDS:
-        window.popleft()
-    return window
 
 
 def _generation_to_json(generation: Generation) -> dict[str, object]:
