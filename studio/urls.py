@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from studio.numbers import IdConverter
+
+# Registered before the apps' URL modules below are imported: they name ids `<id:...>`.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -161,7 +161,7 @@ def test_stream_that_cannot_seek_is_refused_once_it_passes_the_limit() -> None:
 
 def test_truncated_jpeg_is_refused_as_damaged() -> None:
     data = encode(noise((400, 400)), "JPEG")
-    assert refusal("cut.jpg", data[: len(data) // 2]) == "cut.jpg: the JPEG file is damaged and could not be decoded"
+    assert refusal("cut.jpg", data[: len(data) // 2]) == "cut.jpg: the JPEG file is damaged or cut short and could not be decoded"
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")

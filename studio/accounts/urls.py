@@ -17,6 +17,6 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("team/", views.team_page, name="team"),
     path("team/invite", views.member_invite, name="team_invite"),
-    path("team/members/<int:membership_id>", views.member_change, name="team_member"),
+    path("team/members/<id:membership_id>", views.member_change, name="team_member"),
     path("team/switch", views.team_switch, name="team_switch"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from studio.accounts import teams
 from studio.accounts.models import Membership, Role
+from studio.numbers import parse_whole
 
 
 def team_page(request: HttpRequest) -> HttpResponse:
@@ -68,7 +69,7 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def team_switch(request: HttpRequest) -> HttpResponse:
     team_id = request.POST.get("team", "")
-    team = teams.switch_team(request, int(team_id) if team_id.isdigit() else -1)
+    team = teams.switch_team(request, parse_whole(team_id) or -1)
     messages.success(request, f"Now working in {team.name}.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

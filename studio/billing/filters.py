@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from studio.billing.budgets import month_of
+from studio.numbers import parse_whole
 from studio.wan.capabilities import MODELS
 
 PERIODS = {"today": "Today", "this_month": "This month", "last_month": "Last month", "custom": "Custom range"}
@@ -122,6 +123,7 @@ def _id(query: QueryDict, name: str) -> int | None:
     text = (query.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit():
-        raise BadFilter(name, f"“{text}” is not an id")
-    return int(text)
+    value = parse_whole(text)
+    if value is None:
+        raise BadFilter(name, f"“{text[:40]}” is not an id")
+    return value

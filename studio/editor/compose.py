@@ -32,6 +32,9 @@ CUSTOM = "custom"
 # The size option that sends no size, so the output follows the last reference (wan2.5).
 AUTO = "auto"
 BOX_FIELDS = ("x1", "y1", "x2", "y2")
+# Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
+# The box editor draws no smaller; this holds for boxes typed in or sent by other means.
+BOX_MIN_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -340,8 +343,16 @@ def _boxes_of(ref: DraftReference, index: int, errors: list[FieldError]) -> tupl
             errors.append(FieldError(label, f"fill in all of x1, y1, x2, y2 or none ({missing} missing)"))
             continue
         numbers = [_whole(v, f"{label} {name}", errors) for name, v in zip(BOX_FIELDS, typed, strict=True)]
-        if None not in numbers:
-            boxes.append(tuple(numbers))
+        if None in numbers:
+            continue
+        x1, y1, x2, y2 = numbers
+        if x1 < x2 and y1 < y2 and min(x2 - x1, y2 - y1) < BOX_MIN_SIDE:
+            # Reversed corners are the validator's to name; this is only about a slip-sized box.
+            errors.append(
+                FieldError(label, f"{x2 - x1}×{y2 - y1} px is too small: a box is at least {BOX_MIN_SIDE} px on each side")
+            )
+            continue
+        boxes.append(tuple(numbers))
     return tuple(boxes)
 
 

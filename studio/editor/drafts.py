@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 
-from studio.editor import uploads
+from studio.editor import refusals, uploads
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline.jobs import EXTENSIONS
 from studio.wan.capabilities import EXPAND_SCALES, MODELS
@@ -27,14 +27,18 @@ NEGATIVE_PROMPT_CHARS = 5000
 
 
 def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
-    """Store every editor field present in `data` (a POST); absent checkboxes mean off."""
+    """Store every editor field present in `data` (a POST); absent checkboxes mean off.
+
+    A model or size the editor does not offer is not stored: ChoiceRefused names it, once
+    everything else is saved."""
+    refused = refusals.choice_errors(data.get("model"), data.get("size_preset"))
     if data.get("model") in MODELS:
         draft.model = data["model"]
     if "prompt" in data:
         draft.prompt = data["prompt"]
     fields = dict(draft.fields)
     for name in PARAMETER_FIELDS:
-        if name in data:
+        if name in data and not (name == "size_preset" and any(e.label == "Size" for e in refused)):
             fields[name] = data[name].strip()[:32]
     if "negative_prompt" in data:
         fields["negative_prompt"] = data["negative_prompt"][:NEGATIVE_PROMPT_CHARS]
@@ -50,6 +54,8 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
         draft.palette = palette_from(data)
     draft.save()
     _save_boxes(draft, data)
+    if refused:
+        raise refusals.ChoiceRefused(refused)
     return draft
 
 

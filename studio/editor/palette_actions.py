@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from studio.editor import palette
 from studio.editor.models import Draft
+from studio.numbers import parse_whole
 from studio.wan.capabilities import get_model
 
 # A pleasant start when the palette is switched on with no reference to extract from.
@@ -66,7 +67,5 @@ def _rows(swatches: list[tuple[str, int]]) -> list[dict[str, str]]:
 
 
 def _index(text: str | None, length: int) -> int | None:
-    if text is None or not text.strip().isdigit():
-        return None
-    index = int(text)
-    return index if 0 <= index < length else None
+    index = parse_whole(text)
+    return index if index is not None and index < length else None

@@ -10,15 +10,13 @@ from django.conf import settings
 
 from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
+from studio.numbers import parse_whole
 from studio.pipeline import prices, provider
 from studio.pipeline.models import Job
 from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities
 from studio.wan.images import side_advice
 from studio.wan.validator_inputs import prompt_may_be_cut
 from studio.wan.validator_params import known_parameters
-
-# Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
-BOX_MIN_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
     refs = draft.ordered_references()
     mode = compose.mode_of(draft, refs)
     n_range = caps.n_range(sequential=opts.sequential)
-    n_value = compose.fixed_n(caps, opts) or (int(opts.n) if opts.n.isdigit() else None)
+    n_value = compose.fixed_n(caps, opts) or parse_whole(opts.n)
     # In emulator mode nothing is billed, but the line still shows what the real service would cost.
     estimate = prices.estimate(
         model=caps.name,
@@ -123,7 +121,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         n=n_value,
         sequential=opts.sequential,
         interleave=opts.interleave,
-        max_images=int(opts.max_images) if opts.max_images.isdigit() else None,
+        max_images=parse_whole(opts.max_images),
     )
     pixels = caps.size.pixels_for(mode) if caps.size else None
     function = compose.edit_function(caps, opts)
@@ -132,7 +130,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
     rules = caps.palette
     return {
         "draft": draft,
-        "box_min_side": BOX_MIN_SIDE,
+        "box_min_side": compose.BOX_MIN_SIDE,
         "caps": caps,
         "caps_json": caps.to_json(),
         "models": list(MODELS.values()),
@@ -239,4 +237,4 @@ def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, objec
 
 
 def _ints(box: list) -> list:
-    return [int(v) if str(v).strip().isdigit() else v for v in box]
+    return [v if (number := parse_whole(str(v))) is None else number for v in box]

@@ -11,6 +11,7 @@ WEBP; each side 240–8000 px; aspect 1:8–8:1; at most 20 MB) and "Image quant
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -54,6 +55,13 @@ _TIFF_PERSONAL_TAGS = frozenset(
 )
 
 
+# What Pillow raises on a damaged file, beyond UnidentifiedImageError: a truncated stream
+# (OSError), a header it cannot make sense of (ValueError, SyntaxError, struct.error), a text or
+# ICC chunk inflating past its limit (ValueError "Decompressed data too large"), or one ending
+# early (EOFError). Pillow's plugins are not consistent, so each one counts as "damaged".
+_BROKEN_FILE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error)
+
+
 class UploadRefused(ValueError):
     """An upload the API would not take; the message names the file and the limit."""
 
@@ -75,6 +83,16 @@ def accept_reference(filename: str, data: bytes | BinaryIO, *, model: str) -> Ac
     name = filename or "The file"
     raw = _read_within(name, data, limits)
     image, source_format = _open(name, raw, limits)
+    try:
+        return _prepare(name, image, source_format, limits)
+    except UploadRefused:
+        raise
+    except _BROKEN_FILE_ERRORS:
+        # Decoding is lazy in places (EXIF, ICC and text chunks are read when first asked for).
+        raise UploadRefused(_damaged(name, source_format)) from None
+
+
+def _prepare(name: str, image: Image.Image, source_format: str, limits: ImageLimits) -> AcceptedReference:
     notes: list[str] = []
     # Everything happens before the image is closed: `clean` may be the opened image itself.
     with image:
@@ -188,6 +206,8 @@ def _open(name: str, raw: bytes, limits: ImageLimits) -> tuple[Image.Image, str]
         raise UploadRefused(_unaccepted(name, raw, limits)) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(_bomb(name, None)) from None
+    except _BROKEN_FILE_ERRORS:
+        raise UploadRefused(_damaged(name, None)) from None
     # Pillow opens JPEGs with a multi-picture index (many phone photos) as MPO; still a JPEG.
     source_format = "JPEG" if isinstance(image, JpegImagePlugin.JpegImageFile) else image.format or ""
     width, height = image.size
@@ -202,8 +222,13 @@ def _open(name: str, raw: bytes, limits: ImageLimits) -> tuple[Image.Image, str]
         raise UploadRefused(_bomb(name, None)) from None
     except Exception:  # Pillow's decoders raise many kinds of errors on broken files.
         image.close()
-        raise UploadRefused(f"{name}: the {source_format} file is damaged and could not be decoded") from None
+        raise UploadRefused(_damaged(name, source_format)) from None
     return image, source_format
+
+
+def _damaged(name: str, source_format: str | None) -> str:
+    kind = f"{source_format} file" if source_format else "file"
+    return f"{name}: the {kind} is damaged or cut short and could not be decoded"
 
 
 def _unaccepted(name: str, raw: bytes, limits: ImageLimits) -> str:
@@ -302,7 +327,8 @@ def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | N
     if len(raw) > MASK_MAX_BYTES:
         raise UploadRefused(f"Mask: the file is larger than {_megabytes(MASK_MAX_BYTES)}")
     try:
-        with Image.open(io.BytesIO(raw)) as img:
+        # The editor paints masks and sends them as PNG; no other decoder runs on one.
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as img:
             if img.size != (width, height):
                 raise UploadRefused(f"Mask: must be {width}×{height} px like image 1, not {img.size[0]}×{img.size[1]}")
             img.load()
@@ -312,8 +338,14 @@ def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | N
                 with_alpha = img.convert("LA")
                 grey = Image.new("L", img.size, 0)
                 grey.paste(with_alpha.convert("L"), mask=with_alpha.getchannel("A"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise UploadRefused(f"Mask: not a readable image ({type(exc).__name__})") from None
+    except UploadRefused:
+        raise
+    except UnidentifiedImageError:
+        raise UploadRefused("Mask: not a PNG image (the editor sends the painted mask as PNG)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRefused(_bomb("Mask", None)) from None
+    except _BROKEN_FILE_ERRORS:
+        raise UploadRefused(_damaged("Mask", "PNG")) from None
     mask = grey.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
     if mask.getbbox() is None:
         return None

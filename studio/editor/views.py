@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
 from studio.billing.budgets import BudgetExceeded
-from studio.editor import compose, drafts, palette_actions, presenters, uploads
+from studio.editor import compose, drafts, palette_actions, presenters, refusals, uploads
 from studio.editor.models import Draft
+from studio.numbers import parse_whole
 from studio.pipeline.jobs import job_create
 from studio.pipeline.models import Job
 
@@ -28,6 +29,7 @@ def editor(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def save(request: HttpRequest) -> HttpResponse:
     draft = Draft.current_for(request.user)
     before, model_before = presenters.layout_key(draft), draft.model
@@ -38,6 +40,7 @@ def save(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def references_upload(request: HttpRequest) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     added, refused = drafts.references_add(draft, request.FILES.getlist("references"))
@@ -52,6 +55,7 @@ def reference_image(request: HttpRequest, ref_id: int) -> FileResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def reference_remove(request: HttpRequest, ref_id: int) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     get_object_or_404(draft.references, pk=ref_id)
@@ -76,6 +80,7 @@ def reference_mask_image(request: HttpRequest, ref_id: int) -> FileResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def reference_move(request: HttpRequest, ref_id: int) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     get_object_or_404(draft.references, pk=ref_id)
@@ -84,14 +89,16 @@ def reference_move(request: HttpRequest, ref_id: int) -> HttpResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def references_reorder(request: HttpRequest) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
-    ids = [int(i) for i in request.POST.get("order", "").split(",") if i.strip().isdigit()]
+    ids = [i for i in map(parse_whole, request.POST.get("order", "").split(",")) if i is not None]
     drafts.references_reorder(draft, ids)
     return _render_parts(request, draft, changed=True)
 
 
 @require_POST
+@refusals.answered_in_editor
 def palette_action(request: HttpRequest, action: str) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     problem = palette_actions.apply(draft, action, request.POST)
@@ -101,6 +108,7 @@ def palette_action(request: HttpRequest, action: str) -> HttpResponse:
 
 
 @require_POST
+@refusals.answered_in_editor
 def generate(request: HttpRequest) -> HttpResponse:
     team = teams.require_team(request)
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)

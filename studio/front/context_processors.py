@@ -10,11 +10,10 @@ def studio(request: HttpRequest) -> dict[str, object]:
     """What every page shows: whether the studio talks to its offline emulator, whether
     submissions are paused for the API key (bad key, arrears, quota) so nobody waits blindly, and
     how many jobs wait for the person's decision."""
-    from studio.pipeline import provider
-    from studio.pipeline.models import ProviderAccount
-
     from studio.accounts import teams
     from studio.editor.attention_views import attention_count
+    from studio.pipeline import provider
+    from studio.pipeline.models import ProviderAccount
 
     context: dict[str, object] = {"wan_emulator": settings.WAN_EMULATOR, "provider_pause": None}
     if getattr(request, "user", None) is not None and request.user.is_authenticated:

@@ -4,15 +4,25 @@ The cap on the whole body is checked against Content-Length, so an oversized upl
 413 without reading it. The file count cap (DATA_UPLOAD_MAX_NUMBER_FILES) is enforced by Django's
 parser as it streams the parts to temporary files; this turns its bare "Bad Request" into a
 message naming the limit. Both run before CSRF, which is the first to read request.POST.
+
+A form-encoded body over DATA_UPLOAD_MAX_MEMORY_SIZE, and a multipart part whose headers Django
+will not read (a file name of about a thousand characters), would get Django's bare "Bad Request"
+too. Their refusals name the field; a view marked `@shows_form_refusals` receives them in
+`request.form_refusals`, with the rest of the form, and answers them in its own page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MAX_TOTAL_HEADER_SIZE, MultiPartParserError
+from django.utils.datastructures import MultiValueDict
+
+from studio.front import form_scan
 
 MB = 1024 * 1024
 
@@ -33,6 +43,30 @@ def too_many_files_message() -> str:
     return f"Too many files: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} can be uploaded at once."
 
 
+def _size(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB else f"{n / 1024:.0f} KB"
+
+
+@dataclass(frozen=True)
+class FormRefusal:
+    """One field the studio would not read. `limit` says what was sent and what is allowed,
+    without the field's name, so a page can put its own label in front."""
+
+    field: str
+    limit: str
+    status: int
+    sent_bytes: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.limit}"
+
+
+def shows_form_refusals(view: Callable) -> Callable:
+    """Mark a view that answers `request.form_refusals` itself, in its own page."""
+    view.shows_form_refusals = True
+    return view
+
+
 def _refusal(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
@@ -48,13 +82,61 @@ class RequestLimitsMiddleware:
             return _refusal("Content-Length is not a number.", 400)
         if length > settings.REQUEST_BODY_MAX_BYTES:
             return _refusal(body_too_large_message(length), 413)
+        request.form_refusals = []
         if request.method == "POST" and request.content_type == "multipart/form-data":
             try:
                 request.FILES  # noqa: B018 - parse now, streaming files to disk, to apply the caps
             except TooManyFilesSent:
                 return _refusal(too_many_files_message(), 400)
             except RequestDataTooBig:
-                return _refusal(
-                    f"The form fields are over {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.", 413
-                )
+                return _fields_too_large()
+            except MultiPartParserError as exc:
+                if "header size" not in str(exc):
+                    return _refusal(f"The upload could not be read: {exc}", 400)
+                # Django reads at most this many bytes of a part's headers, which hold its file name.
+                request.form_refusals = [FormRefusal("references", _LONG_FILE_NAME, 400)]
+                request._post, request._files = QueryDict(), MultiValueDict()
+        elif (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        ):
+            refused = _read_large_form(request)
+            if refused is not None:
+                return refused
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable, args, kwargs) -> HttpResponse | None:
+        refusals = getattr(request, "form_refusals", [])
+        if refusals and not getattr(view, "shows_form_refusals", False):
+            return _refusal(" ".join(str(r) for r in refusals), refusals[0].status)
+        return None
+
+
+_LONG_FILE_NAME = (
+    f"a file name is too long; a file's name and type may take at most {MAX_TOTAL_HEADER_SIZE:,} bytes "
+    "(about 900 letters, fewer in other scripts). Rename the file and add it again."
+)
+
+
+def _fields_too_large() -> HttpResponse:
+    return _refusal(f"The form fields are over {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.", 413)
+
+
+def _read_large_form(request: HttpRequest) -> HttpResponse | None:
+    """Keep the fields of a sensible size and name the others; an answer when nothing can be kept."""
+    scanned = form_scan.scan(iter(lambda: request.read(64 * 1024), b""))
+    body = scanned.body()
+    if not scanned.large or len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return _fields_too_large()  # many fields of a fair size: nothing stands out to name
+    try:
+        request._post = QueryDict(body, encoding=request.encoding)
+    except TooManyFieldsSent:
+        return _refusal(f"Too many form fields: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.", 400)
+    request._files = MultiValueDict()
+    keep = _size(form_scan.FIELD_KEEP_BYTES)
+    request.form_refusals = [
+        FormRefusal(f.name, f"{_size(f.size)} was sent; a form field may hold at most {keep}", 413, f.size)
+        for f in scanned.large
+    ]
+    return None

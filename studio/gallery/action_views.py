@@ -16,6 +16,7 @@ from studio.accounts import teams
 from studio.accounts.models import Membership
 from studio.gallery import curation, presenters, queries, review
 from studio.gallery.models import Board
+from studio.numbers import parse_whole
 from studio.pipeline.models import OutputImage
 
 PAGE = "gallery/image.html"
@@ -77,8 +78,8 @@ def image_star(request: HttpRequest, output_id: int) -> HttpResponse:
 @require_POST
 def image_boards(request: HttpRequest, output_id: int) -> HttpResponse:
     output, _ = _image(request, output_id)
-    board_id = request.POST.get("board", "")
-    board = Board.objects.filter(team_id=output.job.team_id, pk=board_id).first() if board_id.isdigit() else None
+    board_id = parse_whole(request.POST.get("board", ""))
+    board = Board.objects.filter(team_id=output.job.team_id, pk=board_id).first() if board_id is not None else None
     problem = ""
     if board is None:
         problem = "board: choose one of the boards of this team."
@@ -118,9 +119,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     after_id = request.GET.get("after", "")
     if after_id:
         # "Next" names the image just seen; like any image id, it must be one of the team's.
-        if not after_id.isdigit():
+        if parse_whole(after_id) is None:
             raise Http404("No such image")
-        after = queries.image_for_user(request.user, int(after_id))
+        after = queries.image_for_user(request.user, parse_whole(after_id))
         if after.job.team_id != membership.team_id:
             raise Http404("No such image in this team's queue")
     template = "gallery/review_queue.html#queue-card" if request.htmx else "gallery/review_queue.html"

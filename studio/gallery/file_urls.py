@@ -7,13 +7,13 @@ from django.urls import path
 from studio.gallery import file_views
 
 urlpatterns = [
-    path("images/<int:output_id>/download", file_views.download, name="download"),
-    path("jobs/<int:job_id>/images.zip", file_views.job_zip, name="job_zip"),
+    path("images/<id:output_id>/download", file_views.download, name="download"),
+    path("jobs/<id:job_id>/images.zip", file_views.job_zip, name="job_zip"),
     path("selection.zip", file_views.selection_zip, name="selection_zip"),
-    path("jobs/<int:job_id>/reuse", file_views.reuse_settings, name="reuse"),
-    path("images/<int:output_id>/use-as-reference", file_views.use_as_reference, name="use_as_reference"),
-    path("jobs/<int:job_id>/delete", file_views.job_delete, name="job_delete"),
+    path("jobs/<id:job_id>/reuse", file_views.reuse_settings, name="reuse"),
+    path("images/<id:output_id>/use-as-reference", file_views.use_as_reference, name="use_as_reference"),
+    path("jobs/<id:job_id>/delete", file_views.job_delete, name="job_delete"),
     path("trash/", file_views.trash_list, name="trash"),
-    path("jobs/<int:job_id>/restore", file_views.job_restore, name="job_restore"),
-    path("jobs/<int:job_id>/purge", file_views.job_purge, name="job_purge"),
+    path("jobs/<id:job_id>/restore", file_views.job_restore, name="job_restore"),
+    path("jobs/<id:job_id>/purge", file_views.job_purge, name="job_purge"),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
 from studio.gallery import queries, reuse, trash, zips
+from studio.numbers import parse_whole
 from studio.pipeline.models import Job, JobStatus, OutputImage
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,10 @@ def selection_zip(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("images")
     ids: list[int] = []
     for value in raw:
-        if not value.strip().isdigit():
+        image_id = parse_whole(value)
+        if image_id is None:
             return _plain(f"Images: “{value[:20]}” is not an image id.", 400)
-        ids.append(int(value))
+        ids.append(image_id)
     ids = list(dict.fromkeys(ids))
     if not ids:
         return _plain("Images: select at least one image to download.", 400)

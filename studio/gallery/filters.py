@@ -13,9 +13,12 @@ from datetime import timezone as dt_timezone
 from django import forms
 
 from studio.gallery.models import Board, ReviewState
+from studio.numbers import parse_whole
 from studio.wan.capabilities import MODELS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+# A cursor further out than this names no time a datetime can hold.
+_LATEST_MICROS = (datetime.max.replace(tzinfo=dt_timezone.utc) - _EPOCH) // timedelta(microseconds=1)
 # Text search runs over prompts, which are at most this long.
 SEARCH_MAX_CHARS = max(caps.prompt_max_chars for caps in MODELS.values())
 
@@ -34,9 +37,10 @@ class Cursor:
     @classmethod
     def decode(cls, text: str) -> Cursor | None:
         micros, _, pk = text.partition("-")
-        if not (micros.isdigit() and pk.isdigit()):
+        at, row = parse_whole(micros, most=_LATEST_MICROS), parse_whole(pk)
+        if at is None or row is None:
             return None
-        return cls(at=_EPOCH + timedelta(microseconds=int(micros)), id=int(pk))
+        return cls(at=_EPOCH + timedelta(microseconds=at), id=row)
 
 
 @dataclass(frozen=True)

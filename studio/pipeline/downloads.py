@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from PIL import Image
 
+from studio.numbers import parse_whole
+
 _CHUNK = 64 * 1024
 
 
@@ -47,9 +49,8 @@ class Downloaded:
 def url_expiry(url: str) -> float | None:
     """The unix time an OSS-style signed URL stops working (its Expires query value)."""
     values = parse_qs(urlsplit(url).query).get("Expires")
-    if values and values[0].isdigit():
-        return float(values[0])
-    return None
+    expires = parse_whole(values[0]) if values else None
+    return float(expires) if expires is not None else None
 
 
 def check_url(url: str, allowed_hosts: Collection[str]) -> None:
@@ -122,7 +123,7 @@ def _stream_to(
             if response.status_code != 200:
                 raise DownloadError(f"result URL answered HTTP {response.status_code}")
             declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+            if (parse_whole(declared) or 0) > max_bytes:
                 raise DownloadError(f"result is {declared} bytes, over the {max_bytes} byte cap", permanent=True)
             for chunk in response.iter_bytes(_CHUNK):
                 size += len(chunk)

@@ -8,6 +8,7 @@ studio's database (studio.pipeline.query_budget): it needs that database migrate
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, buil
 from studio.wan.responses import TaskResult
 from studio.wan.validator import validate_request
 
+# ASCII digits only: "²".isdigit() is true, yet int("²") fails.
+_BBOX = re.compile(r"(?P<image>[0-9]{1,3}):(?P<box> *-?[0-9]{1,9} *(?:, *-?[0-9]{1,9} *){3})", re.ASCII)
+
 
 class UsageProblem(ValueError):
     """A command-line argument that cannot be understood; the message names it."""
@@ -33,14 +37,13 @@ class UsageProblem(ValueError):
 
 def parse_bbox(text: str, image_count: int) -> tuple[int, tuple[int, int, int, int]]:
     """'2:10,10,50,50' -> (index 1, box). Images are numbered from 1, as prompts number them."""
-    index, sep, coords = text.partition(":")
-    parts = coords.split(",")
-    if not sep or not index.isdigit() or len(parts) != 4 or not all(p.strip().lstrip("-").isdigit() for p in parts):
+    match = _BBOX.fullmatch(text)
+    if match is None:
         raise UsageProblem(f"--bbox {text!r}: expected I:x1,y1,x2,y2 with whole numbers")
-    number = int(index)
+    number = int(match["image"])
     if not 1 <= number <= image_count:
         raise UsageProblem(f"--bbox {text!r}: image {number} does not exist ({image_count} given)")
-    x1, y1, x2, y2 = (int(p) for p in parts)
+    x1, y1, x2, y2 = (int(p) for p in match["box"].split(","))
     return number - 1, (x1, y1, x2, y2)
 
 

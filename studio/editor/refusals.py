@@ -1,0 +1,96 @@
+"""Editor requests refused before they change the draft, answered in the editor's error place.
+
+Two kinds: a field the studio would not read (a pasted 3 MB prompt, a file name of a thousand
+characters; found by the request-limit middleware) and a choice the page never offered (a model
+or a size). Nothing of the draft is lost: the refused value is simply not stored.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from studio.editor import compose
+from studio.editor.models import Draft
+from studio.front.request_limits import FormRefusal, shows_form_refusals
+from studio.wan.capabilities import MODELS, Mode, ModelCapabilities
+
+_FIELD_LABELS = {
+    "prompt": "Prompt",
+    "negative_prompt": "Negative prompt",
+    "references": "Reference images",
+    "size_preset": "Size",
+    "model": "Model",
+    **compose.PARAMETER_LABELS,
+}
+
+
+class ChoiceRefused(Exception):
+    """A model or a size that the editor does not offer; every other field was saved."""
+
+    def __init__(self, errors: list[compose.FieldError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def choice_errors(model: str | None, size: str | None) -> list[compose.FieldError]:
+    """What is wrong with a posted model and size. A size some model offers is known: after a
+    model switch the page may still post the old model's size, which then falls back to the new
+    model's default. A size no model offers was never on the page."""
+    errors = []
+    chosen = MODELS.get(model) if model is not None else None
+    if model is not None and chosen is None:
+        names = ", ".join(MODELS)
+        errors.append(compose.FieldError("Model", f"“{model[:60]}” is not one of the studio's models ({names})"))
+    if size is not None and size.strip() not in _KNOWN_SIZES:
+        offered = f"{chosen.label} offers" if chosen else "the editor offers"
+        errors.append(compose.FieldError("Size", f"“{size[:60]}” is not a size {offered}; choose a listed size or Custom"))
+    return errors
+
+
+_KNOWN_SIZES = frozenset(
+    {""} | {choice for caps in MODELS.values() for mode in Mode for choice in compose.size_choices(caps, mode)}
+)
+
+
+def refusal_errors(refusals: list[FormRefusal], caps: ModelCapabilities) -> list[compose.FieldError]:
+    errors = []
+    for refusal in refusals:
+        limit = refusal.limit
+        most = {"prompt": caps.prompt_max_chars, "negative_prompt": caps.negative_prompt_max_chars}.get(refusal.field)
+        if most and refusal.sent_bytes:
+            limit = f"{refusal.sent_bytes / 1024 / 1024:.1f} MB was sent; {caps.label} takes at most {most:,} characters"
+        errors.append(compose.FieldError(_FIELD_LABELS.get(refusal.field, refusal.field[:60]), limit))
+    return errors
+
+
+def answered_in_editor(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refusals of `view` land where Generate shows its problems, whichever part asked."""
+
+    @shows_form_refusals
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.form_refusals:
+            caps = compose.model_of(Draft.current_for(request.user))
+            return _answer(request, refusal_errors(request.form_refusals, caps))
+        try:
+            return view(request, *args, **kwargs)
+        except ChoiceRefused as refused:
+            return _answer(request, refused.errors)
+
+    return wrapper
+
+
+def _answer(request: HttpRequest, errors: list[compose.FieldError]) -> HttpResponse:
+    if not request.htmx:
+        for error in errors:
+            messages.error(request, str(error))
+        return redirect("editor:editor")
+    response = render(request, "editor/_generate_result.html", {"errors": errors, "not_saved": True}, status=422)
+    response["HX-Retarget"] = "#generate-result"
+    response["HX-Reswap"] = "innerHTML"
+    return response
