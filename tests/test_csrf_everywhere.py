@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")
-SAMPLE = {"int": "1", "slug": "add", "str": "x", "path": "x", None: "x"}
+SAMPLE = {"int": "1", "id": "1", "slug": "add", "str": "x", "path": "x", None: "x"}
 
 
 def every_route(patterns=None, prefix: str = "") -> list[str]:
