@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from studio.wan.capabilities import parse_size
-from studio.wan.emulator.config import config_from_command_line
+from studio.wan_emulator.config import config_from_command_line
 from studio.wan.validator import validate_body
 from tests.emulator_fixtures import (
     ASYNC_HEADERS,

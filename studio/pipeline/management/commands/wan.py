@@ -56,6 +56,6 @@ class Command(BaseCommand):
 
             sys.exit(generate_main(options, stdout=self.stdout, stderr=self.stderr))
         if action == "emulator":
-            from studio.wan.emulator.server import run_from_command_line
+            from studio.wan_emulator.server import run_from_command_line
 
             sys.exit(run_from_command_line(options, stdout=self.stdout))
