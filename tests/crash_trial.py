@@ -199,7 +199,7 @@ def _trial(args: argparse.Namespace, began: float, clusters: list, emulators: li
     from studio.gallery import integrity
     from studio.pipeline.models import TERMINAL_STATUSES, Job, JobStatus
     from studio.wan.capabilities import MODELS
-    from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+    from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
     from tests.cluster import Cluster, cluster_env, wait_for
 
     S = JobStatus

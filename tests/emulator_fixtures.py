@@ -18,7 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 
 API_KEY = "sk-emulator"
 SYNC_PATH = "/services/aigc/multimodal-generation/generation"

@@ -91,7 +91,7 @@ def _run(workdir: Path, clusters: list, emulators: list) -> None:
 
     from studio.accounts.models import Membership, Team
     from studio.pipeline.models import Job, JobStatus, OutputImage
-    from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+    from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
     from tests.cluster import Cluster, cluster_env, wait_for
     from tests.pipeline_helpers import make_job
     from tests.servers import S3

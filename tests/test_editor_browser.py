@@ -13,7 +13,7 @@ from PIL import Image
 
 from studio.editor.models import Draft
 from studio.pipeline.models import Job
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 from tests.cluster import Cluster, cluster_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from studio.wan.capabilities import parse_size
-from studio.wan.emulator.config import config_from_command_line
+from studio.wan_emulator.config import config_from_command_line
 from studio.wan.validator import validate_body
 from tests.emulator_fixtures import (
     ASYNC_HEADERS,
@@ -560,9 +560,14 @@ def test_state_file_keeps_tasks_and_links_across_restarts(
 
 
 @pytest.mark.slow
-def test_command_line_serves_until_sigterm() -> None:
+@pytest.mark.parametrize(
+    "program",
+    [["-m", "studio.wan_emulator"], ["manage.py", "wan", "emulator"]],
+    ids=["python -m studio.wan_emulator", "manage.py wan emulator"],
+)
+def test_command_line_serves_until_sigterm(program: list[str]) -> None:
     env = {**os.environ, "WAN_EMULATOR_PENDING_SECONDS": "0", "WAN_EMULATOR_RUNNING_SECONDS": "0"}
-    command = [sys.executable, "manage.py", "wan", "emulator", "--port", "0", "--api-key", "sk-cli"]
+    command = [sys.executable, *program, "--port", "0", "--api-key", "sk-cli"]
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True)
     try:

@@ -34,7 +34,7 @@ from dashscope import ImageSynthesis
 from dashscope.aigc.image_generation import ImageGeneration
 from dashscope.api_entities.dashscope_response import Message
 
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 from tests.emulator_fixtures import API_KEY, open_png, png_data_url
 
 UTC8 = timezone(timedelta(hours=8))

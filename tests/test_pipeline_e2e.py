@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from studio.pipeline.models import Job, JobStatus
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 from tests.cluster import Cluster, cluster_env, wait_for
 from tests.pipeline_helpers import make_job, png_reference
 

@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from studio.wan.capabilities import get_model, within_tolerance
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.slow
 

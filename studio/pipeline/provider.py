@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import urllib.request
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -10,6 +12,7 @@ from django.conf import settings
 
 from studio.pipeline import query_budget
 from studio.wan.client import DEFAULT_LIMITS, WanClient
+from studio.wan.errors import AccountError, APIConnectionError, APIStatusError, AuthenticationError
 
 # The region jobs record when the studio talks to its offline emulator (priced at zero).
 EMULATOR_REGION = "emulator"
@@ -58,3 +61,46 @@ def api_key_id() -> str:
     import hashlib
 
     return hashlib.sha256(api_key().encode()).hexdigest()[:12]
+
+
+# A probe must answer quickly even when the provider hangs (it backs /healthz).
+PROBE_TIMEOUT_SECONDS = 3.0
+# Asking for a task id that cannot exist costs nothing and proves the endpoint and the key. It is
+# a task query all the same: it takes a slot of the account's budget, and never waits for one.
+PROBE_TASK_ID = "healthz-probe-00000000"
+
+# "skipped": every task query of this second was in use, so the provider was not asked.
+ProbeStatus = Literal["ok", "error", "emulator", "skipped"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Can this process reach the provider with its key? The reason names the kind of failure
+    only (an exception's class, an HTTP status): exception texts can carry the base URL, and
+    /healthz shows this answer to anyone."""
+
+    status: ProbeStatus
+    reason: str = ""
+
+
+def probe(*, timeout: float = PROBE_TIMEOUT_SECONDS) -> Probe:
+    if settings.WAN_EMULATOR:
+        return Probe("emulator", "no DASHSCOPE_API_KEY: jobs go to the offline emulator")
+    client = make_client(timeout=timeout, max_retries=0, query_wait=0.0)
+    try:
+        client.get_task(PROBE_TASK_ID)
+    except AuthenticationError:
+        return Probe("error", "the provider refused the API key (401)")
+    except AccountError:
+        return Probe("error", "the provider refused the account (403)")
+    except APIConnectionError as error:
+        return Probe("error", f"unreachable ({type(error.__cause__ or error).__name__})")
+    except APIStatusError as error:
+        if query_budget.refused_here(error):
+            return Probe("skipped", "the account's task queries of this second are in use")
+        if error.status_code is not None and 400 <= error.status_code < 500:
+            return Probe("ok")  # reachable; the bogus task id was refused, as expected
+        return Probe("error", f"the provider answered {error.status_code}")
+    finally:
+        client.close()
+    return Probe("ok")

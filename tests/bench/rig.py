@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from studio.wan.emulator.server import EmulatorConfig, EmulatorServer
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 POLL_SECONDS = 0.2
@@ -220,7 +220,7 @@ class Rig:
         return {"DATABASE_URL": f"postgres://{self.postgres.user}@127.0.0.1:{self.postgres.port}/{name}"}
 
     def _start_web(self, database: dict[str, str] | None = None) -> None:
-        from studio.wan.emulator.config import DEFAULT_API_KEY
+        from studio.wan_emulator.config import DEFAULT_API_KEY
         from tests.cluster import cluster_env
 
         port = _free_port()

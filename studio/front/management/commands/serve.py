@@ -26,24 +26,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        children: list[tuple[str, list[str]]] = []
+        # (name, argv, working directory); None keeps ours, so relative settings mean the same.
+        children: list[tuple[str, list[str], str | None]] = []
         if settings.WAN_EMULATOR:
-            children.append(
-                (
-                    "emulator",
-                    manage
-                    + [
-                        "wan",
-                        "emulator",
-                        "--host",
-                        settings.WAN_EMULATOR_HOST,
-                        "--port",
-                        str(settings.WAN_EMULATOR_PORT),
-                    ],
-                )
-            )
-        children.append(("queue", manage + ["qcluster"]))
-        children.append(("web", manage + ["runserver", "--noreload", f"{host}:{port}"]))
+            # The emulator is a program of its own, without Django; run from the checkout so
+            # `-m studio.wan_emulator` finds the package even when it is not installed.
+            emulator = [sys.executable, "-m", "studio.wan_emulator"]
+            emulator += ["--host", settings.WAN_EMULATOR_HOST, "--port", str(settings.WAN_EMULATOR_PORT)]
+            children.append(("emulator", emulator, str(settings.BASE_DIR)))
+        children.append(("queue", manage + ["qcluster"], None))
+        children.append(("web", manage + ["runserver", "--noreload", f"{host}:{port}"], None))
 
         procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         stopping = False
@@ -54,9 +46,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        for name, argv in children:
+        for name, argv, cwd in children:
             self.stdout.write(f"starting {name}: {' '.join(argv[1:])}")
-            procs.append((name, subprocess.Popen(argv, env=os.environ.copy())))
+            procs.append((name, subprocess.Popen(argv, env=os.environ.copy(), cwd=cwd)))
         mode = "offline emulator" if settings.WAN_EMULATOR else settings.DASHSCOPE_BASE_URL
         self.stdout.write(self.style.SUCCESS(f"Wan Studio on http://{host}:{port}/ (provider: {mode})"))
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from xml.sax.saxutils import escape
 
 from studio.wan.capabilities import MODELS, BodyShape
-from studio.wan.emulator.faults import TASK_FAILED_ERROR, ErrorAnswer
-from studio.wan.emulator.state import Generation, Task
+from studio.wan_emulator.faults import TASK_FAILED_ERROR, ErrorAnswer
+from studio.wan_emulator.state import Generation, Task
 
 API_PREFIX = "/api/v1"
 SYNC_PATHS = frozenset(caps.sync_path for caps in MODELS.values() if caps.sync_path)

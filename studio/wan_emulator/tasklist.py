@@ -40,9 +40,9 @@ from studio.wan.capabilities import (
     TASK_LIST_MAX_SPAN_SECONDS,
     TASK_STATUSES,
 )
-from studio.wan.emulator.intake import invalid
-from studio.wan.emulator.protocol import ASYNC_PATHS, PROVIDER_TZ
-from studio.wan.emulator.state import Task
+from studio.wan_emulator.intake import invalid
+from studio.wan_emulator.protocol import ASYNC_PATHS, PROVIDER_TZ
+from studio.wan_emulator.state import Task
 
 LIST_PATH = "/tasks"
 # Reference (above): page_size — "每页查询条数，默认查询10条" (10 rows a page by default).

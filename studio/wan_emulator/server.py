@@ -36,14 +36,14 @@ from http.server import ThreadingHTTPServer
 from typing import TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from studio.wan.emulator import protocol, tasklist
-from studio.wan.emulator.config import (
+from studio.wan_emulator import protocol, tasklist
+from studio.wan_emulator.config import (
     EmulatorConfig,
     config_from_command_line,
     config_to_json,
     config_with_changes,
 )
-from studio.wan.emulator.faults import (
+from studio.wan_emulator.faults import (
     HTTP500_ERROR,
     MODERATION_ERROR,
     TASK_FAILED_ERROR,
@@ -52,10 +52,10 @@ from studio.wan.emulator.faults import (
     active_faults,
     download_fault,
 )
-from studio.wan.emulator.intake import Accepted, Refused, accept, prompt_of
-from studio.wan.emulator.render import render_png
-from studio.wan.emulator.state import RATE_QUOTA_CODE, RATE_QUOTA_MESSAGE, EmulatorState, Generation
-from studio.wan.emulator.transport import ApiHandler
+from studio.wan_emulator.intake import Accepted, Refused, accept, prompt_of
+from studio.wan_emulator.render import render_png
+from studio.wan_emulator.state import RATE_QUOTA_CODE, RATE_QUOTA_MESSAGE, EmulatorState, Generation
+from studio.wan_emulator.transport import ApiHandler
 
 __all__ = ["EmulatorConfig", "EmulatorServer", "run_from_command_line"]
 
@@ -395,8 +395,8 @@ class _Handler(ApiHandler):
 def run_from_command_line(options: Mapping[str, object], *, stdout: TextIO) -> int:
     """Serve in the foreground until SIGINT or SIGTERM; 0 on a clean stop, 2 on bad settings.
 
-    `options`: host, port, api_keys (empty: the default key), state_file — as `manage.py wan
-    emulator` passes them; latency and faults come from WAN_EMULATOR_* (see config.py).
+    `options`: host, port, api_keys (empty: the default key), state_file — as cli.py parses
+    them; latency and faults come from WAN_EMULATOR_* (see config.py).
     """
     try:
         config = config_from_command_line(options)

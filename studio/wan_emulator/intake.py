@@ -19,8 +19,8 @@ import httpx
 from PIL import Image
 
 from studio.wan.capabilities import BodyShape, ModelCapabilities, get_model, output_size
-from studio.wan.emulator.faults import ErrorAnswer, Fault, active_faults, result_count
-from studio.wan.emulator.render import RenderSpec, derive_seed, layout_inputs
+from studio.wan_emulator.faults import ErrorAnswer, Fault, active_faults, result_count
+from studio.wan_emulator.render import RenderSpec, derive_seed, layout_inputs
 from studio.wan.images import (
     ImageDecodeError,
     image_problems,
@@ -31,7 +31,7 @@ from studio.wan.request import GenerationRequest, ImageInput, is_http_url, parse
 from studio.wan.validator import validate_body
 
 if TYPE_CHECKING:
-    from studio.wan.emulator.state import EmulatorConfig
+    from studio.wan_emulator.state import EmulatorConfig
 
 _CONTENT = "input.messages[0].content"
 # Input tokens are reported, not billed (reference: 002, usage); one per character of the prompt

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from studio.wan.capabilities import RESULT_TTL_SECONDS, TASK_QUERIES_PER_SECOND
-from studio.wan.emulator.faults import Fault, parse_fault_names
+from studio.wan_emulator.faults import Fault, parse_fault_names
 
 DEFAULT_API_KEY = "sk-emulator"
 # The account of every key `EmulatorConfig.accounts` does not name.
@@ -187,7 +187,7 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 def config_from_command_line(options: Mapping[str, object]) -> EmulatorConfig:
-    """The config of `manage.py wan emulator`: its options plus WAN_EMULATOR_* variables.
+    """The config of `python -m studio.wan_emulator`: its options plus WAN_EMULATOR_* variables.
 
     WAN_EMULATOR_PENDING_SECONDS (1), WAN_EMULATOR_RUNNING_SECONDS (3), WAN_EMULATOR_SYNC_SECONDS
     (2) — slow enough for a person to see a job go PENDING, RUNNING, done; WAN_EMULATOR_SUBMIT_SECONDS

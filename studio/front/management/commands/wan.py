@@ -4,6 +4,9 @@ Outside checks call these exact forms, so their arguments and exit codes are a c
   wan validate [PATH|-]      exit 0 valid, 1 invalid, 2 not JSON
   wan generate --prompt ...  one generation through the configured provider, PNGs saved
   wan emulator --port PORT   the DashScope emulator in the foreground
+
+It lives in `front`, beside `serve`, because it wires together three rooms that must not reach
+into one another: the protocol's validator, the pipeline's generation and the emulator program.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandParser
+
+from studio.wan_emulator import cli as emulator_options
 
 
 class Command(BaseCommand):
@@ -41,10 +46,7 @@ class Command(BaseCommand):
         generate.add_argument("--sync", action="store_true", help="use the synchronous endpoint")
 
         emulator = sub.add_parser("emulator", help="run the DashScope emulator in the foreground")
-        emulator.add_argument("--host", default="127.0.0.1")
-        emulator.add_argument("--port", type=int, default=8001)
-        emulator.add_argument("--api-key", action="append", default=[], dest="api_keys")
-        emulator.add_argument("--state-file", default=None)
+        emulator_options.add_arguments(emulator)
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "validate":
@@ -56,6 +58,6 @@ class Command(BaseCommand):
 
             sys.exit(generate_main(options, stdout=self.stdout, stderr=self.stderr))
         if action == "emulator":
-            from studio.wan.emulator.server import run_from_command_line
+            from studio.wan_emulator.server import run_from_command_line
 
             sys.exit(run_from_command_line(options, stdout=self.stdout))

@@ -15,14 +15,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 
 from studio.wan.capabilities import MODELS
-from studio.wan.emulator import protocol
-from studio.wan.emulator.config import EmulatorConfig
-from studio.wan.emulator.faults import ErrorAnswer, Fault, write_result
-from studio.wan.emulator.intake import Refused
-from studio.wan.emulator.state import EmulatorState
+from studio.wan_emulator import protocol
+from studio.wan_emulator.config import EmulatorConfig
+from studio.wan_emulator.faults import ErrorAnswer, Fault, write_result
+from studio.wan_emulator.intake import Refused
+from studio.wan_emulator.state import EmulatorState
 
 if TYPE_CHECKING:
-    from studio.wan.emulator.server import EmulatorServer
+    from studio.wan_emulator.server import EmulatorServer
 
 # The largest body a valid request can have: every image at its byte limit, base64-encoded.
 MAX_BODY_BYTES = max(c.images.count.hi * c.images.max_bytes for c in MODELS.values()) * 4 // 3 + 2**20

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.wan.emulator.faults import ErrorAnswer, Fault, parse_fault_names
-from studio.wan.emulator.render import RenderSpec
-from studio.wan.emulator.windows import QueryRate, slide
+from studio.wan_emulator.faults import ErrorAnswer, Fault, parse_fault_names
+from studio.wan_emulator.render import RenderSpec
+from studio.wan_emulator.windows import QueryRate, slide
 
 # Throttling answers (HTTP 429). Rate: DashScope's code for too many requests per second.
 # Concurrency: plain "Throttling" ("Requests throttling triggered"), which callers may retry;
