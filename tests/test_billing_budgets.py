@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from studio.billing.budgets import BudgetExceeded, month_of, team_budget_status
-from studio.billing.models import TeamBudget
+from studio.accounting.models import TeamBudget
 from studio.editor.models import Draft
+from studio.pipeline.budgets import BudgetExceeded, month_of, team_budget_status
 from studio.pipeline.jobs import job_cancel
 from studio.pipeline.models import Job, JobStatus
 from tests.billing_helpers import new_job, price, run_to_end, wan, wired  # noqa: F401

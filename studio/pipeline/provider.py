@@ -8,11 +8,9 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from studio.accounting.prices import EMULATOR_REGION  # noqa: F401 - the provider names the region jobs record
 from studio.pipeline import query_budget
 from studio.wan.client import DEFAULT_LIMITS, WanClient
-
-# The region jobs record when the studio talks to its offline emulator (priced at zero).
-EMULATOR_REGION = "emulator"
 
 
 def api_key() -> str:

@@ -7,9 +7,10 @@ from decimal import Decimal
 from django import template
 
 from studio.accounts import teams
-from studio.billing.budgets import team_budget_status
-from studio.billing.money import format_money
-from studio.pipeline import prices, provider
+from studio.accounting import prices
+from studio.accounting.money import format_money
+from studio.pipeline import provider
+from studio.pipeline.budgets import team_budget_status
 
 register = template.Library()
 
