@@ -113,3 +113,12 @@ def test_a_price_in_force_cannot_be_edited_or_deleted_in_the_admin(admin_client)
     assert deleted.status_code == 403
     row.refresh_from_db()
     assert row.amount == Decimal("0.03")
+
+
+def test_an_old_admin_address_of_the_price_table_still_leads_to_it(admin_client):
+    # The price table moved from the billing app to accounting; bookmarks made before still work.
+    response = admin_client.get("/admin/billing/unitprice/?region=singapore")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/accounting/unitprice/?region=singapore"
+    assert admin_client.get(response["Location"]).status_code == 200
