@@ -187,5 +187,15 @@ def test_the_editor_says_when_the_next_job_would_not_fit(alice, alice_client, li
     assert "not enough for this job’s most" in response.content.decode()
 
 
+def test_the_editor_says_when_the_next_job_could_cost_more_than_is_left(alice, alice_client, lighthouse, priced, media):
+    budget(lighthouse, monthly_amount=Decimal("0.08"))
+
+    three = alice_client.post("/create/save", form(Draft.current_for(alice), n="3"), **HTMX).content.decode()
+    two = alice_client.post("/create/save", form(Draft.current_for(alice), n="2"), **HTMX).content.decode()
+
+    assert "not enough for this job’s most" in three
+    assert "not enough for this job’s most" not in two
+
+
 def test_a_team_without_a_budget_sees_no_budget_line(alice_client, media):
     assert "budget for" not in alice_client.get("/create/").content.decode()

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from studio.accounting.prices import EMULATOR_REGION  # noqa: F401 - the provider names the region jobs record
+# The emulator's region is priced at zero, so its name lives with the prices.
+from studio.accounting.prices import EMULATOR_REGION
 from studio.pipeline import query_budget
 from studio.wan.client import DEFAULT_LIMITS, WanClient
 

@@ -29,8 +29,7 @@ def budget_line(context, caps, estimate) -> dict[str, object]:
     if status is None:
         return {"status": None}
     # The reservation uses the region jobs are really sent to (the emulator costs nothing).
-    unit = prices.unit_price(caps.name, provider.region())
-    most = None if unit is None else unit * estimate.images
+    most = prices.cost_of(model=caps.name, region=provider.region(), images=estimate.images).total
     short_images = status.left_images is not None and estimate.images > status.left_images
     short_amount = status.left_amount is not None and most is not None and most > status.left_amount
     return {"status": status, "team": team, "short": short_images or short_amount}
