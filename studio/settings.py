@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_q",
     "studio.accounts",
     "studio.front",
+    "studio.accounting",
     "studio.pipeline",
     "studio.editor",
     "studio.gallery",

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
+from django.views.generic import RedirectView
 
 from studio.numbers import IdConverter
 
@@ -9,6 +10,8 @@ from studio.numbers import IdConverter
 register_converter(IdConverter, "id")
 
 urlpatterns = [
+    # The price table, budgets and ledger moved from billing to accounting: old admin bookmarks still lead there.
+    re_path(r"^admin/billing/(?P<rest>.*)$", RedirectView.as_view(url="/admin/accounting/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.accounts.urls")),
     path("", include("studio.editor.urls")),

@@ -13,9 +13,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from studio.billing import ledger
-from studio.billing.models import UnitPrice
-from studio.pipeline import provider, submit
+from studio.accounting.models import UnitPrice
+from studio.pipeline import ledger, provider, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient

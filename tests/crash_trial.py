@@ -195,7 +195,7 @@ def _trial(args: argparse.Namespace, began: float, clusters: list, emulators: li
     from django.utils import timezone
 
     from studio.accounts.models import Membership, Team
-    from studio.billing.models import LedgerEntry
+    from studio.accounting.models import LedgerEntry
     from studio.gallery import integrity
     from studio.pipeline.models import TERMINAL_STATUSES, Job, JobStatus
     from studio.wan.capabilities import MODELS

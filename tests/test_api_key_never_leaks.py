@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from studio.billing import ledger  # noqa: F401 - the ledger's signal handlers charge the job
+from studio.pipeline import ledger  # noqa: F401 - the ledger's signal handlers charge the job
 from studio.editor.models import Draft
 from studio.pipeline import follow, provider, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage

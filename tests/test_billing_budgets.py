@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from studio.billing.budgets import BudgetExceeded, month_of, team_budget_status
-from studio.billing.models import TeamBudget
+from studio.accounting.models import TeamBudget
 from studio.editor.models import Draft
+from studio.pipeline.budgets import BudgetExceeded, month_of, team_budget_status
 from studio.pipeline.jobs import job_cancel
 from studio.pipeline.models import Job, JobStatus
 from tests.billing_helpers import new_job, price, run_to_end, wan, wired  # noqa: F401
@@ -185,6 +185,16 @@ def test_the_editor_says_when_the_next_job_would_not_fit(alice, alice_client, li
     response = alice_client.post("/create/save", form(Draft.current_for(alice), n="3"), **HTMX)
 
     assert "not enough for this job’s most" in response.content.decode()
+
+
+def test_the_editor_says_when_the_next_job_could_cost_more_than_is_left(alice, alice_client, lighthouse, priced, media):
+    budget(lighthouse, monthly_amount=Decimal("0.08"))
+
+    three = alice_client.post("/create/save", form(Draft.current_for(alice), n="3"), **HTMX).content.decode()
+    two = alice_client.post("/create/save", form(Draft.current_for(alice), n="2"), **HTMX).content.decode()
+
+    assert "not enough for this job’s most" in three
+    assert "not enough for this job’s most" not in two
 
 
 def test_a_team_without_a_budget_sees_no_budget_line(alice_client, media):

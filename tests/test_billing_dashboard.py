@@ -31,10 +31,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from studio.accounting.models import TeamBudget
 from studio.accounts.models import Team
 from studio.billing import dashboard, reconcile
 from studio.billing.filters import BadFilter, parse_filters
-from studio.billing.models import TeamBudget
 from studio.pipeline.models import JobStatus, ProviderTask
 from tests.billing_helpers import ended_job
 

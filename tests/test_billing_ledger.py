@@ -13,9 +13,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studio.billing import ledger
-from studio.billing.models import EntryKind, LedgerEntry
-from studio.pipeline import store
+from studio.accounting.models import EntryKind, LedgerEntry
+from studio.pipeline import ledger, store
 from studio.pipeline.jobs import job_cancel
 from studio.pipeline.models import Job, JobStatus
 from studio.pipeline.store import job_download

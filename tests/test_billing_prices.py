@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from studio.billing.models import LedgerEntry, UnitPrice
-from studio.pipeline import prices
+from studio.accounting import prices
+from studio.accounting.models import LedgerEntry, UnitPrice
 from studio.pipeline.models import Job
 from tests.billing_helpers import new_job, price, run_to_end, wan, wired  # noqa: F401
 from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
@@ -28,9 +28,9 @@ def test_the_row_in_force_at_a_moment_gives_the_price(db):
 
 
 def test_without_a_row_settings_then_the_documents_give_the_price(db, settings):
-    assert prices.price_of("wan2.7-image-pro", "singapore") == prices.Price(Decimal("0.075"), "USD", "documented")
+    assert prices.price_of("wan2.7-image-pro", "singapore") == prices.Cost(1, Decimal("0.075"), "USD", "documented")
     settings.WAN_UNIT_PRICES = {"wan2.7-image-pro": {"singapore": "0.08"}}
-    assert prices.price_of("wan2.7-image-pro", "singapore").amount == Decimal("0.08")
+    assert prices.price_of("wan2.7-image-pro", "singapore").unit_price == Decimal("0.08")
     # Before the first row takes effect, the fallback still applies.
     price("wan2.7-image-pro", "singapore", "0.09", since=timezone.now() + timedelta(hours=1))
     assert prices.unit_price("wan2.7-image-pro", "singapore") == Decimal("0.08")
@@ -84,7 +84,7 @@ def price_form(**fields) -> dict[str, str]:
 
 
 def test_an_admin_adds_a_price_that_starts_later(admin_client):
-    response = admin_client.post("/admin/billing/unitprice/add/", price_form())
+    response = admin_client.post("/admin/accounting/unitprice/add/", price_form())
 
     assert response.status_code == 302
     row = UnitPrice.objects.get()
@@ -94,7 +94,7 @@ def test_an_admin_adds_a_price_that_starts_later(admin_client):
 def test_the_admin_refuses_a_price_that_starts_in_the_past(admin_client):
     last_week = timezone.localtime() - timedelta(days=7)
     response = admin_client.post(
-        "/admin/billing/unitprice/add/", price_form(effective_from_0=last_week.strftime("%Y-%m-%d"))
+        "/admin/accounting/unitprice/add/", price_form(effective_from_0=last_week.strftime("%Y-%m-%d"))
     )
 
     assert response.status_code == 200
@@ -105,11 +105,20 @@ def test_the_admin_refuses_a_price_that_starts_in_the_past(admin_client):
 def test_a_price_in_force_cannot_be_edited_or_deleted_in_the_admin(admin_client):
     row = price("wan2.7-image", "singapore", "0.03", since=timezone.now() - timedelta(days=1))
 
-    page = admin_client.get(f"/admin/billing/unitprice/{row.pk}/change/").content.decode()
-    admin_client.post(f"/admin/billing/unitprice/{row.pk}/change/", price_form(amount="9.99"))
-    deleted = admin_client.post(f"/admin/billing/unitprice/{row.pk}/delete/", {"post": "yes"})
+    page = admin_client.get(f"/admin/accounting/unitprice/{row.pk}/change/").content.decode()
+    admin_client.post(f"/admin/accounting/unitprice/{row.pk}/change/", price_form(amount="9.99"))
+    deleted = admin_client.post(f"/admin/accounting/unitprice/{row.pk}/delete/", {"post": "yes"})
 
     assert 'name="amount"' not in page
     assert deleted.status_code == 403
     row.refresh_from_db()
     assert row.amount == Decimal("0.03")
+
+
+def test_an_old_admin_address_of_the_price_table_still_leads_to_it(admin_client):
+    # The price table moved from the billing app to accounting; bookmarks made before still work.
+    response = admin_client.get("/admin/billing/unitprice/?region=singapore")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/accounting/unitprice/?region=singapore"
+    assert admin_client.get(response["Location"]).status_code == 200

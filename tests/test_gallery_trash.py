@@ -221,7 +221,7 @@ def test_another_team_gets_404_for_purge(client, mallory, bobs_job):
 
 
 def test_a_purged_job_that_was_billed_keeps_its_row_for_the_ledger(alice_client, bobs_job):
-    from studio.billing.ledger import job_charge
+    from studio.pipeline.ledger import job_charge
 
     charge = job_charge(job_id=bobs_job.pk)
     files = files_of(trashed(bobs_job))

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from studio.billing.models import LedgerEntry
+from studio.accounting.models import LedgerEntry
 from studio.pipeline import submit
 from studio.pipeline.models import JobStatus
 from studio.pipeline.store import job_download

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.pipeline import prices
+from studio.accounting import prices
 from studio.pipeline.jobs import ReferenceImage, job_create
 from studio.pipeline.models import Job
 from studio.wan.capabilities import MODELS, BodyShape, output_size

@@ -6,8 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from studio.billing.models import LedgerEntry, TeamBudget, UnitPrice
-from studio.pipeline.provider import EMULATOR_REGION
+from studio.accounting.models import LedgerEntry, TeamBudget, UnitPrice
+from studio.accounting.prices import EMULATOR_REGION
 from studio.wan.capabilities import MODELS, REGION_BASE_URLS
 
 # The admin's front page links to the billing dashboard (templates/billing/admin_index.html).

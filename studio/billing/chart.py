@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from studio.billing.money import format_money
+from studio.accounting.money import format_money
 
 WIDTH = 720
 HEIGHT = 200

@@ -18,9 +18,9 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from studio.accounting.models import LedgerEntry
 from studio.billing import chart
 from studio.billing.filters import Filters
-from studio.billing.models import LedgerEntry
 from studio.pipeline.models import Job, JobStatus
 
 S = JobStatus

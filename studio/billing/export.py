@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from studio.billing.models import LedgerEntry
+from studio.accounting.models import LedgerEntry
 
 COLUMNS = (
     "time", "kind", "team", "user", "model", "region", "image_count", "images_stored",

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from studio.billing.budgets import month_of
 from studio.numbers import parse_whole
+from studio.pipeline.budgets import month_of
 from studio.wan.capabilities import MODELS
 
 PERIODS = {"today": "Today", "this_month": "This month", "last_month": "Last month", "custom": "Custom range"}

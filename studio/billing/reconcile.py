@@ -36,9 +36,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from studio.accounting.models import LedgerEntry
 from studio.billing.dashboard import ended_jobs
 from studio.billing.filters import Filters
-from studio.billing.models import LedgerEntry
 from studio.billing.provider_coverage import ProviderCoverage, provider_coverage
 from studio.pipeline.attention import SYNC_LOST
 from studio.pipeline.models import Job, JobEvent, JobStatus, OutputImage, ProviderTask

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.models import Team
-from studio.billing import budgets, dashboard, export, reconcile
+from studio.accounting.models import TeamBudget
+from studio.billing import dashboard, export, reconcile
 from studio.billing.filters import PERIODS, BadFilter, Filters, parse_filters
-from studio.billing.models import TeamBudget
+from studio.pipeline import budgets
 from studio.pipeline.provider_tasks import READABLE_FOR, provider_tasks_refresh
 from studio.wan.capabilities import MODELS
 

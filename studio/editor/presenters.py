@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from studio.accounting import prices
 from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
 from studio.numbers import parse_whole
-from studio.pipeline import prices, provider
+from studio.pipeline import provider
 from studio.pipeline.models import Job
 from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities
 from studio.wan.images import side_advice

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
-from studio.billing.budgets import BudgetExceeded
 from studio.editor import compose, drafts, palette_actions, presenters, refusals, uploads
 from studio.editor.models import Draft
 from studio.numbers import parse_whole
+from studio.pipeline.budgets import BudgetExceeded
 from studio.pipeline.jobs import job_create
 from studio.pipeline.models import Job
 

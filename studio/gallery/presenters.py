@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from studio.accounting import prices
 from studio.accounts import teams
 from studio.accounts.models import Membership
 from studio.gallery import review
 from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
-from studio.pipeline import prices
 from studio.pipeline.models import Job, JobReference, OutputImage
 from studio.wan.request import format_ratio
 

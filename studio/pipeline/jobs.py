@@ -9,8 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from studio.billing import budgets
-from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline import budgets, dispatch, provider, transitions
 from studio.pipeline.models import Job, JobReference, JobStatus
 from studio.wan.request import (
     OPTIONS,

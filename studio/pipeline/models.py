@@ -173,7 +173,7 @@ class Job(models.Model):
 
     def unit_price(self) -> Decimal | None:
         """The price in force when the job was made: later price changes never re-price it."""
-        from studio.pipeline.prices import unit_price
+        from studio.accounting.prices import unit_price
 
         return unit_price(self.model, self.region, at=self.created_at)
 

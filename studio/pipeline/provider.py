@@ -10,12 +10,11 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+# The emulator's region is priced at zero, so its name lives with the prices.
+from studio.accounting.prices import EMULATOR_REGION
 from studio.pipeline import query_budget
 from studio.wan.client import DEFAULT_LIMITS, WanClient
 from studio.wan.errors import AccountError, APIConnectionError, APIStatusError, AuthenticationError
-
-# The region jobs record when the studio talks to its offline emulator (priced at zero).
-EMULATOR_REGION = "emulator"
 
 
 def api_key() -> str:

@@ -22,8 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
-from studio.billing import ledger
-from studio.pipeline import transitions
+from studio.pipeline import ledger, transitions
 from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.submit import backoff

@@ -7,9 +7,10 @@ from decimal import Decimal
 from django import template
 
 from studio.accounts import teams
-from studio.billing.budgets import team_budget_status
-from studio.billing.money import format_money
-from studio.pipeline import prices, provider
+from studio.accounting import prices
+from studio.accounting.money import format_money
+from studio.pipeline import provider
+from studio.pipeline.budgets import team_budget_status
 
 register = template.Library()
 
@@ -28,8 +29,7 @@ def budget_line(context, caps, estimate) -> dict[str, object]:
     if status is None:
         return {"status": None}
     # The reservation uses the region jobs are really sent to (the emulator costs nothing).
-    unit = prices.unit_price(caps.name, provider.region())
-    most = None if unit is None else unit * estimate.images
+    most = prices.cost_of(model=caps.name, region=provider.region(), images=estimate.images).total
     short_images = status.left_images is not None and estimate.images > status.left_images
     short_amount = status.left_amount is not None and most is not None and most > status.left_amount
     return {"status": status, "team": team, "short": short_images or short_amount}

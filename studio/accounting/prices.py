@@ -1,6 +1,6 @@
 """What an image costs: the one place every price is read (editor, budgets, ledger, dashboard).
 
-The price table (studio.billing.models.UnitPrice, edited in the admin) is the source of truth:
+The price table (studio.accounting.models.UnitPrice, edited in the admin) is the source of truth:
 the row for the model and region with the latest effective-from at or before the moment asked
 about. Where the table has no row yet, settings.WAN_UNIT_PRICES, then the documented prices in
 the capability table. A price change is a new row starting later, so asking about a past moment
@@ -10,7 +10,7 @@ always gives the price that was in force then.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -18,17 +18,32 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from studio.billing.models import UnitPrice
-from studio.pipeline.provider import EMULATOR_REGION
+from studio.accounting.models import UnitPrice
 from studio.wan.capabilities import get_model
+
+# The region jobs record when the studio talks to its offline emulator, which bills nothing.
+EMULATOR_REGION = "emulator"
 
 
 @dataclass(frozen=True)
-class Price:
-    amount: Decimal | None
+class Cost:
+    """Images at a unit price: the price of one image, what a job cost, or the most it can cost."""
+
+    images: int | None
+    unit_price: Decimal | None
     currency: str
-    # Where it came from: "table", "settings", "documented", "emulator" or "unknown".
-    source: str
+    # Where the unit price came from: "table", "settings", "documented", "emulator" or "unknown".
+    source: str = "unknown"
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.unit_price is None or self.images is None:
+            return None
+        return self.unit_price * self.images
+
+    def of(self, images: int | None) -> Cost:
+        """The same unit price for `images` images."""
+        return replace(self, images=images)
 
 
 class PriceBook:
@@ -44,59 +59,44 @@ class PriceBook:
             for row in UnitPrice.objects.filter(match).order_by("-effective_from"):
                 self.rows[(row.model, row.region)].append(row)
 
-    def price(self, model: str, region: str, at: datetime | None = None) -> Price:
+    def price(self, model: str, region: str, at: datetime | None = None) -> Cost:
+        """One image of `model` in `region` at `at` (default: now)."""
         at = at or timezone.now()
         for row in self.rows.get((model, region), ()):
             if row.effective_from <= at:
-                return Price(row.amount, row.currency, "table")
+                return Cost(1, row.amount, row.currency, "table")
         return _fallback(model, region)
 
 
-def _fallback(model: str, region: str) -> Price:
+def _fallback(model: str, region: str) -> Cost:
     caps = get_model(model)
     override = settings.WAN_UNIT_PRICES.get(model, {}).get(region)
     if override is not None:
         try:
-            return Price(Decimal(str(override)), caps.currency, "settings")
+            return Cost(1, Decimal(str(override)), caps.currency, "settings")
         except InvalidOperation:
             raise ValueError(f"WAN_UNIT_PRICES[{model!r}][{region!r}] is not a number: {override!r}") from None
     documented = caps.unit_prices.get(region)
     if documented is not None:
-        return Price(documented, caps.currency, "documented")
+        return Cost(1, documented, caps.currency, "documented")
     if region == EMULATOR_REGION:
         # The offline emulator bills nothing; its images are still counted.
-        return Price(Decimal(0), caps.currency, "emulator")
-    return Price(None, caps.currency, "unknown")
+        return Cost(1, Decimal(0), caps.currency, "emulator")
+    return Cost(1, None, caps.currency, "unknown")
 
 
-def price_of(model: str, region: str, at: datetime | None = None) -> Price:
+def price_of(model: str, region: str, at: datetime | None = None) -> Cost:
     """The price of one generated image of `model` in `region` in force at `at` (default: now)."""
     return PriceBook([(model, region)]).price(model, region, at)
 
 
 def unit_price(model: str, region: str, at: datetime | None = None) -> Decimal | None:
     """Price of one generated image, or None where neither the table, settings nor documents give one."""
-    return price_of(model, region, at).amount
-
-
-@dataclass(frozen=True)
-class Cost:
-    """Images at a unit price: what a job cost, or the most a request can cost."""
-
-    images: int | None
-    unit_price: Decimal | None
-    currency: str
-
-    @property
-    def total(self) -> Decimal | None:
-        if self.unit_price is None or self.images is None:
-            return None
-        return self.unit_price * self.images
+    return price_of(model, region, at).unit_price
 
 
 def cost_of(*, model: str, region: str, images: int | None, at: datetime | None = None) -> Cost:
-    price = price_of(model, region, at)
-    return Cost(images=images, unit_price=price.amount, currency=price.currency)
+    return price_of(model, region, at).of(images)
 
 
 def estimate(

@@ -24,10 +24,10 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from studio.billing.models import LedgerEntry, TeamBudget
-from studio.billing.money import format_money
+from studio.accounting.models import LedgerEntry, TeamBudget
+from studio.accounting.money import format_money
+from studio.accounting.prices import Cost, PriceBook
 from studio.pipeline.models import Job, JobStatus
-from studio.pipeline.prices import PriceBook
 
 # Every other status may still lead to a bill.
 ENDED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
@@ -41,19 +41,10 @@ class BudgetExceeded(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class MaxCost:
-    images: int
-    amount: Decimal | None
-    currency: str
-
-
-def job_max_cost(job: Job, book: PriceBook | None = None) -> MaxCost:
+def job_max_cost(job: Job, book: PriceBook | None = None) -> Cost:
     """The most a job can be billed: every image it asked for, at the price when it was made."""
-    images = job.max_images_billed()
     book = book or PriceBook([(job.model, job.region)])
-    price = book.price(job.model, job.region, job.created_at)
-    return MaxCost(images, None if price.amount is None else price.amount * images, price.currency)
+    return book.price(job.model, job.region, job.created_at).of(job.max_images_billed())
 
 
 def month_of(now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -132,8 +123,8 @@ def budget_status(budget: TeamBudget, *, exclude_job_id: int | None = None, now:
     for job in open_jobs:
         most = job_max_cost(job, book)
         reserved_images += most.images
-        if most.amount is not None and most.currency == budget.currency:
-            reserved_amount += most.amount
+        if most.total is not None and most.currency == budget.currency:
+            reserved_amount += most.total
     return BudgetStatus(budget, start.date(), spent_amount, spent_images, reserved_amount, reserved_images)
 
 
@@ -159,7 +150,7 @@ def job_reserve(*, job: Job) -> None:
     most = job_max_cost(job)
     team, month = budget.team.name, status.month_name
     if budget.monthly_amount is not None:
-        if most.amount is None:
+        if most.total is None:
             raise BudgetExceeded(
                 f"No price is known for {job.model} in {job.region}, so this job cannot be checked against "
                 f"{team}'s budget; an admin can add the price in the price table."
@@ -168,9 +159,9 @@ def job_reserve(*, job: Job) -> None:
             raise BudgetExceeded(
                 f"{job.model} is priced in {most.currency} but {team}'s budget is in {budget.currency}."
             )
-        if status.committed_amount + most.amount > budget.monthly_amount:
+        if status.committed_amount + most.total > budget.monthly_amount:
             raise BudgetExceeded(
-                f"This job could cost up to {format_money(most.amount, most.currency)}; {team} has "
+                f"This job could cost up to {format_money(most.total, most.currency)}; {team} has "
                 f"{format_money(status.left_amount, budget.currency)} left of its "
                 f"{format_money(budget.monthly_amount, budget.currency)} budget for {month}."
             )

@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studio.billing.models import EntryKind, LedgerEntry
-from studio.pipeline import prices
+from studio.accounting import prices
+from studio.accounting.models import EntryKind, LedgerEntry
 from studio.pipeline.models import Job, JobStatus
 
 
@@ -42,16 +42,16 @@ def job_charge(*, job_id: int) -> LedgerEntry:
         note = "The provider reported no usage; counted the result URLs it returned."
     # The price in force when the job was made, not when it finished: changes apply forward only.
     price = prices.price_of(job.model, job.region, at=job.created_at)
-    if price.amount is None:
+    if price.unit_price is None:
         note = (note + " " if note else "") + f"No price is known for {job.model} in {job.region}; counted at 0."
     entry = LedgerEntry(
         kind=EntryKind.CHARGE,
         **_about(job),
         image_count=count,
         images_stored=job.images_stored,
-        unit_price=price.amount,
+        unit_price=price.unit_price,
         currency=price.currency,
-        cost=(price.amount or Decimal(0)) * count,
+        cost=(price.unit_price or Decimal(0)) * count,
         task_id=job.task_id or "",
         request_id=job.request_id or job.usage.get("request_id") or "",
         # Stamped with the job's finish, so the ledger and the jobs agree on which day it was.
@@ -80,7 +80,7 @@ def job_correct(*, job: Job, image_count: int, note: str, by) -> LedgerEntry:
         unit, currency = charge.unit_price, charge.currency
     else:
         price = prices.price_of(job.model, job.region, at=job.created_at)
-        unit, currency = price.amount, price.currency
+        unit, currency = price.unit_price, price.currency
     return LedgerEntry.objects.create(
         kind=EntryKind.CORRECTION,
         **_about(job),

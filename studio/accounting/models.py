@@ -3,6 +3,8 @@
 Three tables: the price table (append-mostly: a price change is a new row with a later
 effective-from, so the past is never re-priced), the ledger (append-only: one charge per
 succeeded job, corrections as new rows), and team budgets (one per team, a monthly limit).
+They were made by studio.billing and keep its table names, so existing rows stay where they
+are (migrations/0001_initial.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class UnitPrice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "billing_unitprice"
         ordering = ["model", "region", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["model", "region", "effective_from"], name="unique_price_start"),
@@ -88,6 +91,7 @@ class LedgerEntry(models.Model):
     )
 
     class Meta:
+        db_table = "billing_ledgerentry"
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
         constraints = [
@@ -125,6 +129,9 @@ class TeamBudget(models.Model):
         help_text="Show a warning once this share of the budget is used or reserved.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "billing_teambudget"
 
     def __str__(self) -> str:
         parts = []
