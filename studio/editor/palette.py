@@ -22,7 +22,7 @@ from studio.editor.uploads import flatten
 from studio.wan.capabilities import DEFAULT_MODEL, PaletteRules, get_model
 from studio.wan.images import PIXEL_BOUND, ImageDecodeError
 from studio.wan.request import format_ratio
-from studio.wan.validator_params import is_int, plural
+from studio.wan.validator_report import is_int, plural
 
 # The colours of a picture survive shrinking to this size, and k-means on ~65,000 pixels stays fast.
 _THUMBNAIL_SIDE = 256

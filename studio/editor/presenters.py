@@ -13,9 +13,9 @@ from studio.editor.models import Draft, DraftReference
 from studio.numbers import parse_whole
 from studio.pipeline import prices, provider
 from studio.pipeline.models import Job
-from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities
+from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities, browser_limits
 from studio.wan.images import side_advice
-from studio.wan.validator_inputs import prompt_may_be_cut
+from studio.wan.validator_text import prompt_may_be_cut
 from studio.wan.validator_params import known_parameters
 
 
@@ -132,7 +132,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "draft": draft,
         "box_min_side": compose.BOX_MIN_SIDE,
         "caps": caps,
-        "caps_json": caps.to_json(),
+        "caps_json": browser_limits(caps),
         "models": list(MODELS.values()),
         "opts": opts,
         "cards": reference_cards(draft, refs),

@@ -8,11 +8,8 @@ is_sketch. Which of them a model takes comes from its capability entry.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from studio.wan.capabilities import (
     EXPAND_SCALES,
@@ -27,9 +24,8 @@ from studio.wan.capabilities import (
 )
 from studio.wan.images import aspect_within, format_aspect
 from studio.wan.request import format_ratio, parse_ratio
-
-if TYPE_CHECKING:
-    from studio.wan.validator import ValidationReport
+from studio.wan.validator_report import SeenImage, ValidationReport, describe_value, is_array, is_int, plural
+from studio.wan.validator_text import check_negative_prompt
 
 _PARAMS = "parameters"
 _BOOLEANS = ("enable_sequential", "thinking_mode", "watermark", "prompt_extend", "enable_interleave", "is_sketch")
@@ -40,49 +36,6 @@ _MODE_LABELS = {
     Mode.OTHER: "image editing and image sets",
     Mode.INTERLEAVE: "interleaved text and images",
 }
-_SHOWN_CHARS = 40
-
-
-@dataclass(frozen=True)
-class SeenImage:
-    """What the body checks learnt about one input image."""
-
-    size: tuple[int, int] | None  # known only for data: URLs that decoded
-    is_url: bool  # an http(s) URL, whose pixels are not fetched
-
-
-def is_array(value: object) -> bool:
-    return isinstance(value, (list, tuple))
-
-
-def describe_value(value: object) -> str:
-    """A short, safe description of any JSON value for a message (never a 20 MB string)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        # str() of an integer with thousands of digits raises; nobody needs to read it anyway.
-        return str(value) if value.bit_length() <= 64 else "a very large integer"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        shown = json.dumps(value[:_SHOWN_CHARS], ensure_ascii=False)
-        return f"the string {shown}{'…' if len(value) > _SHOWN_CHARS else ''}"
-    if is_array(value):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """plural(1, "image") -> '1 image'; plural(3, "box", "boxes") -> '3 boxes'."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
-
-
-def is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def known_parameters(caps: ModelCapabilities) -> list[str]:
@@ -144,9 +97,6 @@ def check_parameters(
     if "size" in params and "size" in known:
         _check_size(params["size"], caps, mode, len(images), sequential, report)
     if "negative_prompt" in params and "negative_prompt" in known:
-        # Imported here: validator_inputs imports this module.
-        from studio.wan.validator_inputs import check_negative_prompt
-
         check_negative_prompt(params["negative_prompt"], f"{_PARAMS}.negative_prompt", caps, report)
     if caps.interleave is not None:
         _check_interleave(params, caps, interleave, report)
