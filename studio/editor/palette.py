@@ -137,7 +137,7 @@ def validate_palette(swatches: Sequence[tuple[str, int]], *, model: str) -> list
             )
     if swatches and ratios_readable:
         total = sum(hundredths for _, hundredths in swatches)
-        if total != rules.total_hundredths:
+        if not rules.adds_up([hundredths for _, hundredths in swatches]):
             problems.append(
                 f"Palette ratios add up to {format_percent(total)}%; "
                 f"they must total exactly {format_percent(rules.total_hundredths)}%."

@@ -8,6 +8,7 @@ widgets all read their numbers from this table; nothing else in the code base sp
 * limits and models — the data, one entry per model, with a reference beside each rule;
 * parameters — which request parameters exist, who takes them and how each maps;
 * endpoints — paths, regions, task statuses, result hosts;
+* ratios — a palette share as the reference writes it ("23.51%");
 * geometry — "W*H" sizes and the output a request promises;
 * browser — the limits as JSON for the page's widgets.
 
@@ -33,6 +34,18 @@ from studio.wan.capabilities.endpoints import (
 )
 from studio.wan.capabilities.geometry import output_size, parse_size, within_tolerance
 from studio.wan.capabilities.models import DEFAULT_MODEL, MODELS, UnknownModel, get_model
+from studio.wan.capabilities.parameters import (
+    BY_NAME,
+    OPTIONS,
+    PARAMETERS,
+    Carrier,
+    Parameter,
+    Stored,
+    function_owners,
+    known_parameters,
+    parameters_of,
+)
+from studio.wan.capabilities.ratios import format_ratio, parse_ratio
 from studio.wan.capabilities.schema import (
     EXPAND_SCALES,
     SEED_RANGE,
@@ -51,6 +64,17 @@ from studio.wan.capabilities.schema import (
 )
 
 __all__ = [
+    "BY_NAME",
+    "OPTIONS",
+    "PARAMETERS",
+    "Carrier",
+    "Parameter",
+    "Stored",
+    "format_ratio",
+    "function_owners",
+    "parse_ratio",
+    "known_parameters",
+    "parameters_of",
     "DEFAULT_MODEL",
     "EXPAND_SCALES",
     "IMAGE2IMAGE",

@@ -6,6 +6,7 @@ own except SEED_RANGE and EXPAND_SCALES, which every model shares.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -151,6 +152,11 @@ class PaletteRules:
     ratio_pattern: str
     # The ratios must add up to this many hundredths of a percent (100.00%).
     total_hundredths: int
+
+    def adds_up(self, hundredths: Sequence[int]) -> bool:
+        """The sum rule, for the validator and the editor alike. Integer hundredths:
+        "33.33% + 33.33% + 33.34%" is exactly 100.00%, never 99.99999."""
+        return sum(hundredths) == self.total_hundredths
 
 
 @dataclass(frozen=True)
