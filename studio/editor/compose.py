@@ -316,7 +316,7 @@ def _edit_options(opts: Settings, function: EditFunction | None, errors: list[Fi
     for parameter in PARAMETERS:
         if parameter.function_flag is None or not getattr(function, parameter.function_flag):
             continue
-        typed = _typed(opts, parameter)
+        typed = typed_value(opts, parameter)
         if parameter.kind is bool:
             options[parameter.name] = typed
         elif str(typed).strip():
@@ -325,7 +325,7 @@ def _edit_options(opts: Settings, function: EditFunction | None, errors: list[Fi
     return options
 
 
-def _typed(opts: Settings, parameter: Parameter) -> object:
+def typed_value(opts: Settings, parameter: Parameter) -> object:
     """What the draft holds for a parameter, as Settings keeps it (the four scales in one tuple)."""
     if parameter.name in EXPAND_SCALES:
         return opts.scales[EXPAND_SCALES.index(parameter.name)]

@@ -6,7 +6,8 @@ the JSON path of the offending value, for the caller to word as its page or term
 
 The web apps reach the protocol's request types through this module (arrows point down only):
 a request, its images and palette, the references that carry a job's images, boxes and mask,
-and a preview body with images named instead of encoded.
+a preview body with images named instead of encoded, and how a prompt that may pass a token
+limit is worded.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from dataclasses import dataclass, replace
 from studio.pipeline import provider
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body, sent_images
 from studio.wan.validator import Problem, validate_request
+from studio.wan.validator_text import prompt_may_be_cut
 
 __all__ = [
     "GenerationRequest",
     "ImageInput",
     "PaletteColor",
     "Problem",
+    "prompt_may_be_cut",
     "ReferenceImage",
     "RequestRefused",
     "request_check",
