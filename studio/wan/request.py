@@ -12,6 +12,7 @@ Three body shapes (studio.wan.capabilities.BodyShape):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from studio.wan.capabilities import (
@@ -75,6 +76,12 @@ class ImageInput:
         return self.width, self.height
 
     def as_api_value(self) -> str:
+        return self._api_value
+
+    @cached_property
+    def _api_value(self) -> str:
+        # Kept: a 20 MB image is base64-encoded once however often its body is built (the job
+        # gate checks the body, then the preview or the submit may build it again).
         if self.placeholder is not None:
             return self.placeholder
         if self.data is None:
