@@ -334,6 +334,9 @@ MODELS: dict[str, ModelCapabilities] = {
             image_edit=WANX21_EDIT,
             regions=BEIJING,
             prompt_optional=True,
+            # Reference: 001, the Java sample for wanx2.1-imageedit (description_edit_with_mask):
+            # parameters.put("prompt_extend", true).
+            supports_prompt_extend=True,
             # Reference: 001, "Pricing" — RPS limit for task submission 2, concurrent tasks 2.
             submits_per_second=2.0,
             concurrent_tasks=2,

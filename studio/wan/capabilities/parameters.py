@@ -153,7 +153,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "Prompt rewriting",
         bool,
         lambda caps: caps.supports_prompt_extend,
-        _MESSAGES_OR_PROMPT,
+        # wanx2.1-imageedit too: 001's sample sends it with an image edit body.
+        _EVERY_SHAPE,
         "prompt_extend",
         Stored.FLAG,
         default=True,
