@@ -23,6 +23,7 @@ from studio.pipeline.gate import (
 )
 from studio.wan.capabilities import (
     BY_NAME,
+    Carrier,
     EXPAND_SCALES,
     MODELS,
     PARAMETERS,
@@ -405,7 +406,8 @@ def _reference_image(ref: DraftReference, boxes, mask: bytes | None = None) -> R
     return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask)
 
 
-PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS}
+# The page's words for "parameters.<name>" (the edit's function is an input; see below).
+PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS if Carrier.PARAMETERS in p.carried_by.values()}
 _INPUT_LABELS = {
     "input.prompt": "Prompt",
     "input.negative_prompt": "Negative prompt",

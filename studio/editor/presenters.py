@@ -11,10 +11,9 @@ from django.conf import settings
 from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
 from studio.numbers import parse_whole
-from studio.pipeline import prices, provider
-from studio.pipeline.models import Job
-from studio.pipeline import gate
+from studio.pipeline import gate, prices, provider
 from studio.pipeline.images import side_advice
+from studio.pipeline.models import Job
 from studio.wan.capabilities import (
     EXPAND_SCALES,
     MODELS,

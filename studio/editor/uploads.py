@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
-from studio.wan.capabilities import ImageLimits, get_model
 from studio.pipeline.images import (
     PIXEL_BOUND,
     ImageDecodeError,
@@ -26,6 +25,7 @@ from studio.pipeline.images import (
     format_aspect,
     inspect_image,
 )
+from studio.wan.capabilities import ImageLimits, get_model
 
 _MIB = 1024 * 1024
 

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from studio.billing import budgets
 from studio.pipeline import dispatch, provider, transitions
-from studio.pipeline.models import Job, JobReference, JobStatus
 from studio.pipeline.gate import (
     ReferenceImage,
     RequestRefused,
     request_check,
     request_with_references,
 )
+from studio.pipeline.models import Job, JobReference, JobStatus
+from studio.wan.capabilities import BY_NAME
 from studio.wan.request import (
     OPTIONS,
     GenerationRequest,
@@ -112,9 +113,8 @@ def request_for_job(job: Job) -> GenerationRequest:
             with ref.mask.open("rb") as handle:
                 mask = ImageInput(data=handle.read(), mime="image/png", width=ref.width, height=ref.height)
     p = job.parameters
-    options = {name: p.get(name) for name in STORED_OPTIONS}
-    options["enable_sequential"] = bool(options["enable_sequential"])
-    options["enable_interleave"] = bool(options["enable_interleave"])
+    # A switch sent only when on was stored only when on.
+    options = {name: bool(p.get(name)) if BY_NAME[name].only_when_on else p.get(name) for name in STORED_OPTIONS}
     return GenerationRequest(
         model=job.model,
         prompt=job.prompt,
