@@ -3,7 +3,7 @@
 Each message names the field as the page labels it ("Number of images", "Image 2, box 1") and
 the limit it breaks. Field-level parsing happens here; every documented rule is then checked by
 the job gate (studio.pipeline.jobs.job_create), whose problems are translated into the page's
-labels by field_errors.
+labels by field_errors (studio.editor.labels).
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import re
 from dataclasses import dataclass, field
 
 from studio.editor import palette as palettes
+# Read as compose.X by the views, refusals and presenters: the labels belong to composing.
+from studio.editor.labels import PARAMETER_LABELS, FieldError, field_errors, label_for  # noqa: F401
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline.gate import (
     GenerationRequest,
     PaletteColor,
-    Problem,
     ReferenceImage,
     request_with_references,
 )
 from studio.wan.capabilities import (
     BY_NAME,
-    Carrier,
     EXPAND_SCALES,
     MODELS,
     PARAMETERS,
@@ -43,15 +43,6 @@ BOX_FIELDS = ("x1", "y1", "x2", "y2")
 # Our own choice, not the API's (it documents no minimum): a smaller box is almost surely a slip.
 # The box editor draws no smaller; this holds for boxes typed in or sent by other means.
 BOX_MIN_SIDE = 8
-
-
-@dataclass(frozen=True)
-class FieldError:
-    label: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.message}"
 
 
 @dataclass
@@ -248,11 +239,6 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     return out
 
 
-def field_errors(problems: list[Problem] | tuple[Problem, ...], image_count: int) -> list[FieldError]:
-    """The job gate's problems in the page's words ("Image 2, box 1: ...")."""
-    return [FieldError(label_for(p.path, image_count), p.message) for p in problems]
-
-
 def fixed_n(caps: ModelCapabilities, opts: Settings) -> int | None:
     """The one number of images a model makes (qwen-image-plus/max: n "is fixed at 1"), else None."""
     if caps.n is None:
@@ -404,35 +390,3 @@ def _reference_image(ref: DraftReference, boxes, mask: bytes | None = None) -> R
     with ref.file.open("rb") as handle:
         content = handle.read()
     return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask)
-
-
-# The page's words for "parameters.<name>" (the edit's function is an input; see below).
-PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS if Carrier.PARAMETERS in p.carried_by.values()}
-_INPUT_LABELS = {
-    "input.prompt": "Prompt",
-    "input.negative_prompt": "Negative prompt",
-    "input.function": "Edit function",
-    "input.base_image_url": "Image 1",
-    "input.mask_image_url": "Mask",
-}
-
-
-def label_for(path: str, image_count: int) -> str:
-    """A validator path in the words of the page: 'parameters.bbox_list[1][0]' -> 'Image 2, box 1'."""
-    if match := re.match(r"parameters\.bbox_list\[(\d+)\](?:\[(\d+)\])?", path):
-        image, box = match.groups()
-        return f"Image {int(image) + 1}, box {int(box) + 1}" if box else f"Boxes of image {int(image) + 1}"
-    if match := re.match(r"parameters\.color_palette\[(\d+)\]", path):
-        return f"Palette colour {int(match[1]) + 1}"
-    if match := re.match(r"parameters\.(\w+)", path):
-        return PARAMETER_LABELS.get(match[1], match[1])
-    if path in _INPUT_LABELS:
-        return _INPUT_LABELS[path]
-    if match := re.match(r"input\.images\[(\d+)\]", path):
-        return f"Image {int(match[1]) + 1}"
-    if match := re.match(r"input\.messages\[0\]\.content\[(\d+)\]", path):
-        index = int(match[1])
-        return f"Image {index + 1}" if index < image_count else "Prompt"
-    if path.startswith("input"):
-        return "Reference images"
-    return {"model": "Model"}.get(path, path)
