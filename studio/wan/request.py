@@ -174,7 +174,7 @@ def build_body(req: GenerationRequest) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for parameter in PARAMETERS:
         carrier = parameter.carrier(shape)
-        if carrier is None or parameter.name == "function":
+        if carrier is None or parameter.name in inp:  # the edit's function leads its input (above)
             continue
         value = _STRUCTURED[parameter.name](req) if parameter.kind is None else getattr(req, parameter.name)
         if value is None or value == "" or value == [] or (parameter.only_when_on and not value):
