@@ -219,7 +219,7 @@ WAN_FOLLOW_RUN_SECONDS = env_float("WAN_FOLLOW_RUN_SECONDS", 50.0, minimum=1.0)
 WAN_RESULT_MAX_BYTES = env_int("WAN_RESULT_MAX_BYTES", 80 * 1024 * 1024, minimum=1024)
 WAN_THUMBNAIL_SIDE = 512
 # Unit price per generated image, by model and region, over the documented ones in
-# studio/wan/capabilities/models.py, e.g. WAN_UNIT_PRICES='{"wan2.7-image": {"beijing": "0.2"}}'.
+# studio/wan/capabilities.py, e.g. WAN_UNIT_PRICES='{"wan2.7-image": {"beijing": "0.2"}}'.
 WAN_UNIT_PRICES = json.loads(env_str("WAN_UNIT_PRICES", "{}") or "{}")
 
 # --- Scale-out engines: broker and file storage (README: "Running on several machines") ------
