@@ -275,14 +275,14 @@ def test_grid_query_count_does_not_grow_with_images(gallery, alice, bob, lightho
 def test_image_page_shows_how_it_was_made(gallery, alice):
     refs = [
         png_reference(480, 320, "#2a6f97", boxes=[(10, 20, 110, 220), (200, 40, 400, 300)]),
-        png_reference(300, 200, "#f4a261"),
+        png_reference(360, 240, "#f4a261"),
     ]
     job = finished_job(
         alice,
         prompt="Put the fox from image 1 into image 2",
         n=2,
         references=refs,
-        palette=[("#FF0000", 6000), ("#00AA00", 4000)],
+        palette=[("#FF0000", 6000), ("#00AA00", 3000), ("#0000FF", 1000)],
         seed=1234,
         watermark=False,
         created_at=at("2025-04-01T09:00"),
@@ -302,7 +302,7 @@ def test_image_page_shows_how_it_was_made(gallery, alice):
     assert '<rect x="200" y="40" width="200" height="260" data-box="2"/>' in page
     # The palette as swatches with the exact ratios sent.
     assert "<code>#FF0000</code> <span class=\"ratio\">60.00%</span>" in page
-    assert "<code>#00AA00</code> <span class=\"ratio\">40.00%</span>" in page
+    assert "<code>#00AA00</code> <span class=\"ratio\">30.00%</span>" in page
     # Every parameter, the provider's ids, usage, cost, timings.
     for name, value in (("seed", "1234"), ("n", "2"), ("size", "1K"), ("watermark", "False"), ("enable_sequential", "False")):
         assert f"<dt>{name}</dt><dd><code>{value}</code></dd>" in page
@@ -315,7 +315,7 @@ def test_image_page_shows_how_it_was_made(gallery, alice):
 
 
 def test_reference_file_is_served_with_a_fixed_type_and_nosniff(gallery, alice):
-    job = finished_job(alice, references=[png_reference(64, 48, "#123456")])
+    job = finished_job(alice, references=[png_reference(320, 240, "#123456")])
     response = gallery.get(f"/gallery/jobs/{job.pk}/references/0")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -349,7 +349,7 @@ def test_image_page_shows_the_mask_sent_with_a_reference(gallery, alice):
 
 
 def test_a_reference_sent_without_a_mask_has_no_mask_file(gallery, alice):
-    job = finished_job(alice, references=[png_reference(64, 48)])
+    job = finished_job(alice, references=[png_reference(320, 240)])
     assert "/references/0/mask" not in gallery.get(f"/gallery/images/{job.outputs.first().pk}/").content.decode()
     assert gallery.get(f"/gallery/jobs/{job.pk}/references/0/mask").status_code == 404
 

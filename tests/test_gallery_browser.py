@@ -35,7 +35,7 @@ def test_open_filter_review_comment_and_reuse(logged_in, live_server, alice):
         n=1,
         prompt="A red fox in image 1, in the snow",
         references=[png_reference(480, 320, boxes=[(10, 20, 200, 220)])],
-        palette=[("#C0392B", 5000), ("#FDFEFE", 5000)],
+        palette=[("#C0392B", 5000), ("#FDFEFE", 3000), ("#1B4F72", 2000)],
         seed=4242,
     )
     finished_job(alice, n=1, prompt="A lighthouse at dawn")

@@ -21,7 +21,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def work(alice, lighthouse, media):
     """Lighthouse's image (of a job with a masked reference) and board."""
-    reference = png_reference(64, 48)
+    reference = png_reference(320, 240)
     job = finished_job(alice, n=2, prompt="Lighthouse secret", references=[replace(reference, mask=reference.content)])
     board = Board.objects.create(team=lighthouse, name="Lighthouse board", created_by=alice)
     return job, job.outputs.get(index=0), board

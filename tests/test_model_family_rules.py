@@ -212,6 +212,17 @@ def test_wanx21_paired_parameters_belong_to_their_function_and_range() -> None:
     assert problems("wanx2.1-imageedit", function="doodle", is_sketch=True, **base) == []
 
 
+def test_wanx21_takes_prompt_extend_as_001s_sample_sends_it() -> None:
+    req = GenerationRequest(model="wanx2.1-imageedit", prompt="A ceramic rabbit holding a ceramic flower",
+                            images=(image(),), mask=mask(), function="description_edit_with_mask", prompt_extend=True)
+    body = build_body(req)
+    assert body["parameters"] == {"prompt_extend": True}
+    assert validate_body(body).ok and parse_body(body).prompt_extend is True
+    assert problems("wanx2.1-imageedit", images=(image(),), function="colorization", prompt_extend="yes") == [
+        'parameters.prompt_extend: must be true or false (a JSON boolean), not the string "yes"'
+    ]
+
+
 def test_wanx21_local_stylization_prompt_names_a_supported_style() -> None:
     [problem] = problems("wanx2.1-imageedit", prompt="Make it pretty", images=(image(),), function="stylization_local")
     assert problem.startswith("input.prompt: must name one of the styles: ice, cloud")

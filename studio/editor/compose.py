@@ -1,9 +1,9 @@
 """From what a person typed to a request the provider will accept, or to messages saying why not.
 
 Each message names the field as the page labels it ("Number of images", "Image 2, box 1") and
-the limit it breaks. Field-level parsing happens here; every documented rule is then checked
-once more by the protocol's validator (studio.wan.validator), whose paths are translated into
-the page's labels.
+the limit it breaks. Field-level parsing happens here; every documented rule is then checked by
+the job gate (studio.pipeline.jobs.job_create), whose problems are translated into the page's
+labels by field_errors (studio.editor.labels).
 """
 
 from __future__ import annotations
@@ -13,20 +13,28 @@ import re
 from dataclasses import dataclass, field
 
 from studio.editor import palette as palettes
+# Read as compose.X by the views, refusals and presenters: the labels belong to composing.
+from studio.editor.labels import PARAMETER_LABELS, FieldError, field_errors, label_for  # noqa: F401
 from studio.editor.models import Draft, DraftReference
-from studio.pipeline import provider
-from studio.pipeline.jobs import ReferenceImage
+from studio.pipeline.gate import (
+    GenerationRequest,
+    PaletteColor,
+    ReferenceImage,
+    request_with_references,
+)
 from studio.wan.capabilities import (
+    BY_NAME,
     EXPAND_SCALES,
     MODELS,
+    PARAMETERS,
     EditFunction,
     Mode,
     ModelCapabilities,
+    Parameter,
     get_model,
     mode_for,
+    parameters_of,
 )
-from studio.wan.request import GenerationRequest, ImageInput, PaletteColor
-from studio.wan.validator import validate_request
 
 CUSTOM = "custom"
 # The size option that sends no size, so the output follows the last reference (wan2.5).
@@ -37,18 +45,9 @@ BOX_FIELDS = ("x1", "y1", "x2", "y2")
 BOX_MIN_SIDE = 8
 
 
-@dataclass(frozen=True)
-class FieldError:
-    label: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.message}"
-
-
 @dataclass
 class Composed:
-    """A checked request with its references, or the errors that stop it."""
+    """A request with its references, ready for the job gate, or the errors that stop it."""
 
     errors: list[FieldError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -110,20 +109,26 @@ def settings_of(draft: Draft) -> Settings:
         height=str(f.get("height", "")),
         n=str(f.get("n") or "1"),
         sequential=bool(f.get("sequential")) and caps.supports_sequential,
-        thinking_mode=bool(f.get("thinking_mode", True)),
-        watermark=bool(f.get("watermark", False)),
+        thinking_mode=_flag(f, "thinking_mode"),
+        watermark=_flag(f, "watermark"),
         seed=str(f.get("seed", "")),
         negative_prompt=str(f.get("negative_prompt", "")),
-        prompt_extend=bool(f.get("prompt_extend", True)),
+        prompt_extend=_flag(f, "prompt_extend"),
         interleave=bool(f.get("interleave")) and caps.interleave is not None,
         max_images=str(f.get("max_images", "")),
         function=function,
         strength=str(f.get("strength", "")),
         scales=tuple(str(f.get(name, "")) for name in EXPAND_SCALES),  # type: ignore[arg-type]
         upscale_factor=str(f.get("upscale_factor", "")),
-        is_sketch=bool(f.get("is_sketch", False)),
+        is_sketch=_flag(f, "is_sketch"),
         style=str(f.get("style", "")),
     )
+
+
+def _flag(fields: dict, name: str) -> bool:
+    """A checkbox as the draft holds it; never touched, it is what the model does by default."""
+    parameter = BY_NAME[name]
+    return bool(fields.get(parameter.field, parameter.default))
 
 
 def edit_function(caps: ModelCapabilities, opts: Settings) -> EditFunction | None:
@@ -166,7 +171,8 @@ def palette_allowed(draft: Draft) -> bool:
 
 
 def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Composed:
-    """Check everything and build the request; every problem found is reported at once."""
+    """Read every field and build the request; every problem found is reported at once (the
+    documented rules are the job gate's: see field_errors)."""
     caps = model_of(draft)
     opts = settings_of(draft)
     refs = draft.ordered_references()
@@ -205,6 +211,7 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     if seed is None:
         # The studio picks the seed so every job records one and can be reproduced.
         seed = (seed_source or random.SystemRandom()).randint(caps.seed.lo, caps.seed.hi)
+    takes = {p.name for p in parameters_of(caps)}
     references = [
         _reference_image(ref, ref_boxes, mask if i == 0 else None)
         for i, (ref, ref_boxes) in enumerate(zip(refs, boxes, strict=True))
@@ -212,28 +219,23 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
     request = GenerationRequest(
         model=caps.name,
         prompt=prompt,
-        images=tuple(ImageInput(data=r.content, mime=r.mime, width=r.width, height=r.height) for r in references),
-        boxes=tuple(r.boxes for r in references) if any(boxes) else (),
         color_palette=colours,
         size=size,
         n=n,
         enable_sequential=opts.sequential,
         thinking_mode=opts.thinking_mode if thinking_applies(draft, refs) else None,
-        watermark=opts.watermark if caps.supports_watermark else None,
+        watermark=opts.watermark if "watermark" in takes else None,
         seed=seed,
-        negative_prompt=(opts.negative_prompt.strip() or None) if caps.negative_prompt_max_chars else None,
-        prompt_extend=opts.prompt_extend if caps.supports_prompt_extend and not opts.interleave else None,
+        negative_prompt=(opts.negative_prompt.strip() or None) if "negative_prompt" in takes else None,
+        prompt_extend=opts.prompt_extend if "prompt_extend" in takes and not opts.interleave else None,
         enable_interleave=opts.interleave,
         max_images=max_images,
         function=function.name if function else None,
-        mask=ImageInput(data=mask, mime="image/png", width=refs[0].width, height=refs[0].height) if mask else None,
         **edit,
     )
-    report = validate_request(request, region=provider.serving_region())
-    errors.extend(FieldError(label_for(p.path, len(refs)), p.message) for p in report.problems)
-    if not errors:
-        out.request = request
-        out.references = references
+    # The references carry the images, their boxes and the mask; the job gate checks the rest.
+    out.request = request_with_references(request, references)
+    out.references = references
     return out
 
 
@@ -298,17 +300,23 @@ def _edit_options(opts: Settings, function: EditFunction | None, errors: list[Fi
     options: dict[str, object] = {}
     if function is None:
         return options
-    if function.takes_strength and opts.strength.strip():
-        options["strength"] = _number(opts.strength, "Strength", errors)
-    if function.takes_expand:
-        for name, value in zip(EXPAND_SCALES, opts.scales, strict=True):
-            if value.strip():
-                options[name] = _number(value, PARAMETER_LABELS[name], errors)
-    if function.takes_upscale and opts.upscale_factor.strip():
-        options["upscale_factor"] = _whole(opts.upscale_factor, "Upscale factor", errors)
-    if function.takes_sketch:
-        options["is_sketch"] = opts.is_sketch
+    for parameter in PARAMETERS:
+        if parameter.function_flag is None or not getattr(function, parameter.function_flag):
+            continue
+        typed = typed_value(opts, parameter)
+        if parameter.kind is bool:
+            options[parameter.name] = typed
+        elif str(typed).strip():
+            read = _number if parameter.kind is float else _whole
+            options[parameter.name] = read(str(typed), parameter.label, errors)
     return options
+
+
+def typed_value(opts: Settings, parameter: Parameter) -> object:
+    """What the draft holds for a parameter, as Settings keeps it (the four scales in one tuple)."""
+    if parameter.name in EXPAND_SCALES:
+        return opts.scales[EXPAND_SCALES.index(parameter.name)]
+    return getattr(opts, parameter.field)
 
 
 def _whole(text: str, label: str, errors: list[FieldError]) -> int | None:
@@ -382,54 +390,3 @@ def _reference_image(ref: DraftReference, boxes, mask: bytes | None = None) -> R
     with ref.file.open("rb") as handle:
         content = handle.read()
     return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask)
-
-
-PARAMETER_LABELS = {
-    "size": "Size",
-    "n": "Number of images",
-    "seed": "Seed",
-    "enable_sequential": "Image set",
-    "thinking_mode": "Thinking mode",
-    "watermark": "Watermark",
-    "color_palette": "Palette",
-    "bbox_list": "Boxes",
-    "negative_prompt": "Negative prompt",
-    "prompt_extend": "Prompt rewriting",
-    "enable_interleave": "Interleaved text and images",
-    "max_images": "Images in the answer",
-    "strength": "Strength",
-    "top_scale": "Expand up",
-    "bottom_scale": "Expand down",
-    "left_scale": "Expand left",
-    "right_scale": "Expand right",
-    "upscale_factor": "Upscale factor",
-    "is_sketch": "Input is a sketch",
-}
-_INPUT_LABELS = {
-    "input.prompt": "Prompt",
-    "input.negative_prompt": "Negative prompt",
-    "input.function": "Edit function",
-    "input.base_image_url": "Image 1",
-    "input.mask_image_url": "Mask",
-}
-
-
-def label_for(path: str, image_count: int) -> str:
-    """A validator path in the words of the page: 'parameters.bbox_list[1][0]' -> 'Image 2, box 1'."""
-    if match := re.match(r"parameters\.bbox_list\[(\d+)\](?:\[(\d+)\])?", path):
-        image, box = match.groups()
-        return f"Image {int(image) + 1}, box {int(box) + 1}" if box else f"Boxes of image {int(image) + 1}"
-    if match := re.match(r"parameters\.color_palette\[(\d+)\]", path):
-        return f"Palette colour {int(match[1]) + 1}"
-    if match := re.match(r"parameters\.(\w+)", path):
-        return PARAMETER_LABELS.get(match[1], match[1])
-    if path in _INPUT_LABELS:
-        return _INPUT_LABELS[path]
-    if match := re.match(r"input\.images\[(\d+)\]", path):
-        return f"Image {int(match[1]) + 1}"
-    if match := re.match(r"input\.messages\[0\]\.content\[(\d+)\]", path):
-        index = int(match[1])
-        return f"Image {index + 1}" if index < image_count else "Prompt"
-    if path.startswith("input"):
-        return "Reference images"
-    return {"model": "Model"}.get(path, path)

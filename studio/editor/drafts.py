@@ -15,13 +15,19 @@ from django.db.models import Max
 from studio.editor import refusals, uploads
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline.jobs import EXTENSIONS
-from studio.wan.capabilities import EXPAND_SCALES, MODELS
+from studio.wan.capabilities import MODELS, PARAMETERS, Stored
 
+# The draft fields the capability table's parameters are typed into, and the editor's own:
+# the size as a preset or a width and a height, and the style named in a wanx2.1 prompt.
 PARAMETER_FIELDS = (
-    "size_preset", "width", "height", "n", "seed", "max_images", "function", "strength", *EXPAND_SCALES,
-    "upscale_factor", "style",
+    "size_preset", "width", "height",
+    *(p.field for p in PARAMETERS if p.stored is Stored.TEXT),
+    "style",
 )
-FLAG_FIELDS = ("sequential", "thinking_mode", "watermark", "prompt_extend", "interleave", "is_sketch")
+FLAG_FIELDS = tuple(p.field for p in PARAMETERS if p.stored is Stored.FLAG)
+# A page older than the per-checkbox "flag" list showed these three.
+_FLAGS_OF_OLD_PAGES = ("sequential", "thinking_mode", "watermark")
+LONG_TEXT_FIELDS = tuple(p.field for p in PARAMETERS if p.stored is Stored.LONG_TEXT)
 # Long enough for any model's negative prompt; the check names the model's own limit.
 NEGATIVE_PROMPT_CHARS = 5000
 
@@ -40,11 +46,12 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
     for name in PARAMETER_FIELDS:
         if name in data and not (name == "size_preset" and any(e.label == "Size" for e in refused)):
             fields[name] = data[name].strip()[:32]
-    if "negative_prompt" in data:
-        fields["negative_prompt"] = data["negative_prompt"][:NEGATIVE_PROMPT_CHARS]
+    for name in LONG_TEXT_FIELDS:
+        if name in data:
+            fields[name] = data[name][:NEGATIVE_PROMPT_CHARS]
     if "parameters" in data:  # the parameter fieldset was on the page: its checkboxes are meaningful
         # Only the checkboxes the page showed: a model without a control keeps the draft's value.
-        shown = data.getlist("flag") if hasattr(data, "getlist") and "flag" in data else FLAG_FIELDS[:3]
+        shown = data.getlist("flag") if hasattr(data, "getlist") and "flag" in data else _FLAGS_OF_OLD_PAGES
         for name in FLAG_FIELDS:
             if name in shown:
                 fields[name] = data.get(name) == "on"

@@ -19,10 +19,8 @@ from fractions import Fraction
 from PIL import Image, UnidentifiedImageError
 
 from studio.editor.uploads import flatten
-from studio.wan.capabilities import DEFAULT_MODEL, PaletteRules, get_model
-from studio.wan.images import PIXEL_BOUND, ImageDecodeError
-from studio.wan.request import format_ratio
-from studio.wan.validator_params import is_int, plural
+from studio.pipeline.images import PIXEL_BOUND, ImageDecodeError
+from studio.wan.capabilities import DEFAULT_MODEL, PaletteRules, format_ratio, get_model
 
 # The colours of a picture survive shrinking to this size, and k-means on ~65,000 pixels stays fast.
 _THUMBNAIL_SIDE = 256
@@ -124,12 +122,14 @@ def validate_palette(swatches: Sequence[tuple[str, int]], *, model: str) -> list
     rules = caps.palette
     problems: list[str] = []
     if len(swatches) not in rules.count:
-        problems.append(f"Palette: {plural(len(swatches), 'colour')}; use {rules.count.describe()}.")
+        colours = f"{len(swatches)} colour{'' if len(swatches) == 1 else 's'}"
+        problems.append(f"Palette: {colours}; use {rules.count.describe()}.")
     ratios_readable = True
     for number, (hex_value, hundredths) in enumerate(swatches, start=1):
         if not isinstance(hex_value, str) or not re.fullmatch(rules.hex_pattern, hex_value, re.ASCII):
             problems.append(f"Palette colour {number}: “{_shown(hex_value)}” is not a hex colour like #1A2B3C.")
-        if not is_int(hundredths) or not 0 <= hundredths <= rules.total_hundredths:
+        whole = isinstance(hundredths, int) and not isinstance(hundredths, bool)
+        if not whole or not 0 <= hundredths <= rules.total_hundredths:
             ratios_readable = False
             problems.append(
                 f"Palette colour {number}: {_shown(hundredths)} is not a share between "
@@ -137,7 +137,7 @@ def validate_palette(swatches: Sequence[tuple[str, int]], *, model: str) -> list
             )
     if swatches and ratios_readable:
         total = sum(hundredths for _, hundredths in swatches)
-        if total != rules.total_hundredths:
+        if not rules.adds_up([hundredths for _, hundredths in swatches]):
             problems.append(
                 f"Palette ratios add up to {format_percent(total)}%; "
                 f"they must total exactly {format_percent(rules.total_hundredths)}%."

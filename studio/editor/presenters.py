@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -12,12 +12,20 @@ from studio.accounting import prices
 from studio.editor import compose, palette
 from studio.editor.models import Draft, DraftReference
 from studio.numbers import parse_whole
-from studio.pipeline import provider
+from studio.pipeline import gate, provider
+from studio.pipeline.images import side_advice
 from studio.pipeline.models import Job
-from studio.wan.capabilities import EXPAND_SCALES, MODELS, BodyShape, Mode, ModelCapabilities
-from studio.wan.images import side_advice
-from studio.wan.validator_inputs import prompt_may_be_cut
-from studio.wan.validator_params import known_parameters
+from studio.wan.capabilities import (
+    EXPAND_SCALES,
+    MODELS,
+    OPTIONS,
+    PARAMETERS,
+    BodyShape,
+    Mode,
+    ModelCapabilities,
+    browser_limits,
+    parameters_of,
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def editor_context(draft: Draft) -> dict[str, object]:
         "draft": draft,
         "box_min_side": compose.BOX_MIN_SIDE,
         "caps": caps,
-        "caps_json": caps.to_json(),
+        "caps_json": browser_limits(caps),
         "models": list(MODELS.values()),
         "opts": opts,
         "cards": reference_cards(draft, refs),
@@ -174,7 +182,7 @@ def _prompt_note(draft: Draft, caps: ModelCapabilities) -> str:
     length = len(draft.prompt.strip())
     if caps.prompt_max_tokens is None or not caps.prompt_max_tokens < length <= caps.prompt_max_chars:
         return ""
-    return f"The {prompt_may_be_cut(length, caps)}; it is sent as it is."
+    return f"The {gate.prompt_may_be_cut(length, caps)}; it is sent as it is."
 
 
 def _last_seed(draft: Draft) -> int | None:
@@ -187,54 +195,51 @@ def _signed_percent(hundredths: int) -> str:
 
 
 def request_preview(draft: Draft, refs: list[DraftReference]) -> dict[str, object]:
-    """The request as it would be sent, with images named instead of their data URLs."""
+    """The body build_body would send, with images named instead of their data URLs and the
+    values as typed (an empty seed is chosen when sent)."""
     caps = compose.model_of(draft)
     opts = compose.settings_of(draft)
-    known = set(known_parameters(caps))
-    boxes = [[[v for v in slot] for slot in ref.boxes if any(str(v).strip() for v in slot)] for ref in refs]
-    size = {compose.CUSTOM: f"{opts.width}*{opts.height}", compose.AUTO: None}.get(opts.size_preset, opts.size_preset)
-    params: dict[str, object] = {
-        "size": size,
-        "n": None if opts.interleave else (compose.fixed_n(caps, opts) or opts.n),
-        "max_images": (opts.max_images or "(default)") if opts.interleave else None,
-        "enable_sequential": opts.sequential or None,
-        "enable_interleave": opts.interleave or None,
-        "prompt_extend": None if opts.interleave else opts.prompt_extend,
-        "watermark": opts.watermark,
-        "seed": opts.seed or "(random, chosen when sent)",
-    }
-    if caps.body_shape is BodyShape.MESSAGES:
-        params["negative_prompt"] = opts.negative_prompt or None
-    if compose.thinking_applies(draft, refs):
-        params["thinking_mode"] = opts.thinking_mode
-    if any(boxes) and caps.supports_bbox:
-        params["bbox_list"] = [[_ints(box) for box in entry] for entry in boxes]
-    if draft.palette_enabled and compose.palette_allowed(draft):
-        params["color_palette"] = [{"hex": row.get("hex"), "ratio": f"{row.get('percent')}%"} for row in draft.palette]
+    takes = {p.name for p in parameters_of(caps)}
     function = compose.edit_function(caps, opts)
+    images = [gate.image_placeholder(f"image {i} ({ref.width}×{ref.height} px, {ref.mime})") for i, ref in enumerate(refs, start=1)]
+    if caps.body_shape is BodyShape.IMAGE_EDIT and not images:
+        images.append(gate.image_placeholder("(add image 1)"))
+    mask = None
+    if function is not None and function.needs_mask:
+        mask = gate.image_placeholder("mask painted on image 1 (white = edit)" if refs and refs[0].mask else "(paint a mask)")
+    boxes = tuple(tuple(_ints(slot) for slot in ref.boxes if any(str(v).strip() for v in slot)) for ref in refs)
+    colours = ()
+    if draft.palette_enabled and compose.palette_allowed(draft):
+        shares = [(row.get("hex"), palette.parse_percent(row.get("percent", ""))) for row in draft.palette]
+        colours = tuple(gate.PaletteColor(hex=h, hundredths=r) for h, r in shares if r is not None)
+    edit = {}
     if function is not None:
-        params["strength"] = (opts.strength or None) if function.takes_strength else None
-        for name, value in zip(EXPAND_SCALES, opts.scales, strict=True):
-            params[name] = (value or None) if function.takes_expand else None
-        params["upscale_factor"] = (opts.upscale_factor or None) if function.takes_upscale else None
-        params["is_sketch"] = opts.is_sketch if function.takes_sketch else None
-    params = {k: v for k, v in params.items() if k in known and v is not None}
-    names = [f"image {i} ({ref.width}×{ref.height} px, {ref.mime})" for i, ref in enumerate(refs, start=1)]
-    if caps.body_shape is BodyShape.PROMPT:
-        inp: dict[str, object] = {"prompt": draft.prompt}
-        if opts.negative_prompt:
-            inp["negative_prompt"] = opts.negative_prompt
-        if names:
-            inp["images"] = names
-    elif caps.body_shape is BodyShape.IMAGE_EDIT:
-        inp = {"function": opts.function, "prompt": draft.prompt, "base_image_url": names[0] if names else "(add image 1)"}
-        if function is not None and function.needs_mask:
-            inp["mask_image_url"] = "mask painted on image 1 (white = edit)" if refs and refs[0].mask else "(paint a mask)"
-    else:
-        content: list[dict[str, str]] = [{"image": name} for name in names]
-        content.append({"text": draft.prompt})
-        inp = {"messages": [{"role": "user", "content": content}]}
-    return {"model": draft.model, "input": inp, "parameters": params}
+        for parameter in PARAMETERS:
+            if parameter.function_flag is not None and getattr(function, parameter.function_flag):
+                typed = compose.typed_value(opts, parameter)
+                edit[parameter.name] = typed if parameter.kind is bool else (typed or None)
+    request = gate.GenerationRequest(
+        model=draft.model,
+        prompt=draft.prompt,
+        images=tuple(images),
+        boxes=boxes if any(boxes) and "bbox_list" in takes else (),
+        color_palette=colours,
+        mask=mask,
+        size={compose.CUSTOM: f"{opts.width}*{opts.height}", compose.AUTO: None}.get(opts.size_preset, opts.size_preset),
+        n=None if opts.interleave else (compose.fixed_n(caps, opts) or opts.n),
+        max_images=(opts.max_images or "(default)") if opts.interleave else None,
+        enable_sequential=opts.sequential,
+        enable_interleave=opts.interleave,
+        prompt_extend=None if opts.interleave else opts.prompt_extend,
+        thinking_mode=opts.thinking_mode if compose.thinking_applies(draft, refs) else None,
+        watermark=opts.watermark,
+        seed=opts.seed or "(random, chosen when sent)",
+        negative_prompt=opts.negative_prompt or None,
+        function=opts.function or None,
+        **edit,
+    )
+    # Only what the model takes: the draft keeps the rest, unsent.
+    return gate.request_preview(replace(request, **{name: None for name in OPTIONS if name not in takes}))
 
 
 def _ints(box: list) -> list:

@@ -2,7 +2,8 @@
 for the API (upright, no metadata, no alpha, re-encoded within the byte limit).
 
 Every number comes from the model's `ImageLimits`; the format is decided from the decoded content,
-never from the file name. Pillow's decompression-bomb guard stays on (studio.wan.images sets it).
+never from the file name. Pillow's decompression-bomb guard stays on (studio.wan.images sets it;
+the editor reads it through studio.pipeline.images).
 
 Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Image limits" (JPEG, PNG without alpha, BMP,
 WEBP; each side 240–8000 px; aspect 1:8–8:1; at most 20 MB) and "Image quantity limits" (0–9).
@@ -17,14 +18,14 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
-from studio.wan.capabilities import ImageLimits, get_model
-from studio.wan.images import (
+from studio.pipeline.images import (
     PIXEL_BOUND,
     ImageDecodeError,
     aspect_within,
     format_aspect,
     inspect_image,
 )
+from studio.wan.capabilities import ImageLimits, get_model
 
 _MIB = 1024 * 1024
 

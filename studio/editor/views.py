@@ -12,7 +12,7 @@ from studio.editor import compose, drafts, palette_actions, presenters, refusals
 from studio.editor.models import Draft
 from studio.numbers import parse_whole
 from studio.pipeline.budgets import BudgetExceeded
-from studio.pipeline.jobs import job_create
+from studio.pipeline.jobs import RequestRefused, job_create
 from studio.pipeline.models import Job
 
 RECENT_JOBS = 12
@@ -114,24 +114,29 @@ def generate(request: HttpRequest) -> HttpResponse:
     draft = drafts.draft_save(Draft.current_for(request.user), request.POST)
     composed = compose.compose(draft)
     if not composed.ok:
-        if not request.htmx:
-            for error in composed.errors:
-                messages.error(request, str(error))
-            return redirect("editor:editor")
-        return render(request, "editor/_generate_result.html", {"errors": composed.errors}, status=422)
+        return _refused(request, composed.errors)
     try:
         job = job_create(owner=request.user, team=team, request=composed.request, references=composed.references)
+    except RequestRefused as exc:
+        return _refused(request, compose.field_errors(exc.problems, len(composed.references)))
     except BudgetExceeded as exc:
         # Billing: the team's monthly budget cannot cover this job's most; nothing was saved.
         if not request.htmx:
             messages.error(request, exc.message)
             return redirect("editor:editor")
-        errors = [compose.FieldError("Budget", exc.message)]
-        return render(request, "editor/_generate_result.html", {"errors": errors}, status=422)
+        return _refused(request, [compose.FieldError("Budget", exc.message)])
     if not request.htmx:
         messages.success(request, "Job queued.")
         return redirect("editor:editor")
     return render(request, "editor/_generate_result.html", {"job": job, "new_job": True})
+
+
+def _refused(request: HttpRequest, errors: list[compose.FieldError]) -> HttpResponse:
+    if not request.htmx:
+        for error in errors:
+            messages.error(request, str(error))
+        return redirect("editor:editor")
+    return render(request, "editor/_generate_result.html", {"errors": errors}, status=422)
 
 
 def _render_parts(

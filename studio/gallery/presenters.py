@@ -11,7 +11,7 @@ from studio.accounts.models import Membership
 from studio.gallery import review
 from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
 from studio.pipeline.models import Job, JobReference, OutputImage
-from studio.wan.request import format_ratio
+from studio.wan.capabilities import PARAMETERS, format_ratio
 
 # What the buttons say for each state a reviewer can set.
 REVIEW_ACTIONS = (
@@ -26,8 +26,8 @@ QUEUE_ACTIONS = (
     (ReviewState.CHANGES_REQUESTED, "Request changes", "c"),
     (ReviewState.REJECTED, "Reject", "r"),
 )
-# The request parameters in the order the API reference lists them; color_palette has swatches.
-PARAMETER_ORDER = ("size", "n", "enable_sequential", "thinking_mode", "watermark", "seed")
+# The request parameters in the order the references list them; color_palette has swatches.
+PARAMETER_ORDER = tuple(p.name for p in PARAMETERS if p.name != "color_palette")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ def swatches(job: Job) -> list[Swatch]:
 def parameters(job: Job) -> list[tuple[str, object]]:
     p = job.parameters
     known = [(name, p[name]) for name in PARAMETER_ORDER if name in p]
+    # Anything a job recorded that the table no longer names, after them.
     others = [(name, value) for name, value in sorted(p.items()) if name not in PARAMETER_ORDER and name != "color_palette"]
     return known + others
 

@@ -21,11 +21,12 @@ from studio.editor.models import Draft, DraftReference
 from studio.editor.palette import format_percent
 from studio.gallery.zips import image_filename
 from studio.pipeline.models import Job, OutputImage
-from studio.wan.capabilities import EXPAND_SCALES, MODELS, parse_size
+from studio.wan.capabilities import MODELS, PARAMETERS, Stored, parse_size
 
 
 def draft_fields(job: Job) -> dict[str, object]:
-    """The editor's parameter fields that reproduce the job's parameters."""
+    """The editor's parameter fields that reproduce the job's parameters: the inverse of
+    compose.settings_of, read from the capability table's descriptors."""
     p = job.parameters
     caps = MODELS.get(job.model)
     size = p.get("size") or ""
@@ -36,24 +37,13 @@ def draft_fields(job: Job) -> dict[str, object]:
         fields.update(size_preset=CUSTOM, width=str(custom[0]), height=str(custom[1]))
     elif not size and caps is not None and caps.size is not None and caps.size.follows_input_aspect:
         fields["size_preset"] = AUTO
-    fields.update(
-        n=str(p["n"]) if p.get("n") is not None else "",
-        sequential=bool(p.get("enable_sequential")),
-        # None means "not sent" (e.g. thinking mode with references): the editor's default then.
-        thinking_mode=p["thinking_mode"] if p.get("thinking_mode") is not None else True,
-        watermark=bool(p.get("watermark")),
-        seed=str(p["seed"]) if p.get("seed") is not None else "",
-        # The other models' options, as the editor's fields hold them.
-        negative_prompt=p.get("negative_prompt") or "",
-        prompt_extend=p["prompt_extend"] if p.get("prompt_extend") is not None else True,
-        interleave=bool(p.get("enable_interleave")),
-        max_images=str(p["max_images"]) if p.get("max_images") is not None else "",
-        function=p.get("function") or "",
-        strength=_text(p.get("strength")),
-        upscale_factor=_text(p.get("upscale_factor")),
-        is_sketch=bool(p.get("is_sketch")),
-        **{name: _text(p.get(name)) for name in EXPAND_SCALES},
-    )
+    for parameter in PARAMETERS:
+        value = p.get(parameter.name)
+        if parameter.stored is Stored.FLAG:
+            # None means "not sent" (e.g. thinking mode with references): the editor's default then.
+            fields[parameter.field] = bool(value) if value is not None else bool(parameter.default)
+        elif parameter.stored in (Stored.TEXT, Stored.LONG_TEXT):
+            fields[parameter.field] = _text(value)
     return fields
 
 

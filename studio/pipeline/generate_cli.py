@@ -1,8 +1,8 @@
 """`python manage.py wan generate`: one generation, run inline (no queue), PNGs saved to --out.
 
-For trying the provider (or the emulator) from a terminal. It validates with the same rules as
-the studio, polls with the documented cadence, and downloads only from the allowed hosts. Its
-task queries are the account's like the studio's, so they take slots of the budget kept in the
+For trying the provider (or the emulator) from a terminal. It passes the same gate as a job
+(studio.pipeline.gate), polls with the documented cadence, and downloads only from the allowed
+hosts. Its task queries are the account's like the studio's, so they take slots of the budget kept in the
 studio's database (studio.pipeline.query_budget): it needs that database migrated.
 """
 
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from studio.pipeline import query_budget
+from studio.pipeline.gate import RequestRefused, request_check
 from studio.pipeline.downloads import DownloadError, download_image, new_download_client
 from studio.pipeline.provider import make_client
 from studio.wan.capabilities import DEFAULT_MODEL, MODELS, get_model
@@ -25,7 +26,6 @@ from studio.wan.images import ImageDecodeError
 from studio.wan.polling import poll_interval
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor, build_body, parse_ratio
 from studio.wan.responses import TaskResult
-from studio.wan.validator import validate_request
 
 # ASCII digits only: "²".isdigit() is true, yet int("²") fails.
 _BBOX = re.compile(r"(?P<image>[0-9]{1,3}):(?P<box> *-?[0-9]{1,9} *(?:, *-?[0-9]{1,9} *){3})", re.ASCII)
@@ -94,9 +94,11 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
     except UsageProblem as exc:
         stderr.write(str(exc))
         return 2
-    report = validate_request(request)
-    if not report.ok:
-        for problem in report.problems:
+    try:
+        # The job gate's check: the terminal gets the editor's answer, in the validator's words.
+        request_check(request)
+    except RequestRefused as exc:
+        for problem in exc.problems:
             stderr.write(str(problem))
         return 1
     out_dir = Path(options.get("out") or ".")

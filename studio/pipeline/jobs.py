@@ -3,38 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from studio.pipeline import budgets, dispatch, provider, transitions
+from studio.pipeline.gate import (
+    ReferenceImage,
+    RequestRefused,
+    request_check,
+    request_with_references,
+)
 from studio.pipeline.models import Job, JobReference, JobStatus
+from studio.wan.capabilities import BY_NAME
 from studio.wan.request import (
     OPTIONS,
     GenerationRequest,
     ImageInput,
     PaletteColor,
     build_body,
-    sent_images,
 )
+
+__all__ = ["EXTENSIONS", "ReferenceImage", "RequestRefused", "job_cancel", "job_create", "request_for_job"]
 
 # The file extension a stored image gets from its MIME type (the editor and the jobs share it).
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/bmp": "bmp"}
-
-
-@dataclass(frozen=True)
-class ReferenceImage:
-    """A reference as the editor stored it: upright pixels, in prompt order, with its boxes."""
-
-    content: bytes
-    mime: str
-    width: int
-    height: int
-    boxes: tuple[tuple[int, int, int, int], ...] = ()
-    # wanx2.1 mask editing: a PNG of the same size, white where the image is edited.
-    mask: bytes | None = None
 
 
 # Request options kept in Job.parameters as they are (the palette and images are stored apart).
@@ -48,21 +42,28 @@ def job_create(
     references: Sequence[ReferenceImage] = (),
     team=None,
 ) -> Job:
-    """Save a job with its references and queue it; one commit for the row and its doorbell.
+    """Check a request, save it as a job with its references and queue it; one commit for the
+    row and its doorbell.
 
-    A job records exactly what is sent: one reference per image its body carries, in order
-    (an image edit body carries image 1 only). Anything else is a caller's mistake.
+    This is the one gate: a request the rules refuse raises RequestRefused with every problem,
+    and nothing is saved. The references carry the images, their boxes and the mask; a request
+    that names images itself must name exactly the references' (a caller's mistake otherwise:
+    ValueError). An image edit body carries image 1 only, so more references are refused.
     """
-    sent = sent_images(request)
     mask = request.mask.data if request.mask is not None else None
-    if len(references) != len(sent) or any(
-        (ref.content, ref.width, ref.height, ref.mask) != (image.data, image.width, image.height, mask if i == 0 else None)
-        for i, (ref, image) in enumerate(zip(references, sent))
+    if request.images and (
+        len(references) != len(request.images)
+        or any(
+            (ref.content, ref.width, ref.height, ref.mask) != (image.data, image.width, image.height, mask if i == 0 else None)
+            for i, (ref, image) in enumerate(zip(references, request.images))
+        )
     ):
         raise ValueError(
             f"a job records the images it sends: {len(references)} references given for the "
-            f"{len(sent)} image(s) the {request.model} body carries"
+            f"{len(request.images)} image(s) of the {request.model} request"
         )
+    request = request_with_references(request, references)
+    request_check(request)
     parameters = {name: getattr(request, name) for name in STORED_OPTIONS}
     parameters["color_palette"] = [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette]
     with transaction.atomic():
@@ -111,9 +112,8 @@ def request_for_job(job: Job) -> GenerationRequest:
             with ref.mask.open("rb") as handle:
                 mask = ImageInput(data=handle.read(), mime="image/png", width=ref.width, height=ref.height)
     p = job.parameters
-    options = {name: p.get(name) for name in STORED_OPTIONS}
-    options["enable_sequential"] = bool(options["enable_sequential"])
-    options["enable_interleave"] = bool(options["enable_interleave"])
+    # A switch sent only when on was stored only when on.
+    options = {name: bool(p.get(name)) if BY_NAME[name].only_when_on else p.get(name) for name in STORED_OPTIONS}
     return GenerationRequest(
         model=job.model,
         prompt=job.prompt,

@@ -11,18 +11,20 @@ Three body shapes (studio.wan.capabilities.BodyShape):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from studio.wan.capabilities import (
-    DEFAULT_MODEL,
-    EXPAND_SCALES,
+    BY_NAME,
     MODELS,
+    PARAMETERS,
     BodyShape,
-    PaletteRules,
-    get_model,
+    Carrier,
+    format_ratio,
+    parse_ratio,
 )
+from studio.wan.capabilities import OPTIONS as PARAMETER_OPTIONS
 from studio.wan.images import (
     ImageDecodeError,
     inspect_image,
@@ -43,16 +45,20 @@ def is_http_url(value: str) -> bool:
 
 @dataclass(frozen=True)
 class ImageInput:
-    """One input image: its bytes (sent as a data URL) or a public http(s) URL."""
+    """One input image: its bytes (sent as a data URL) or a public http(s) URL.
+
+    A placeholder names an image instead (the editor's request preview shows "image 1 (…)"
+    where the data URL would be); a body holding one is only ever shown, never sent."""
 
     data: bytes | None = None
     mime: str | None = None
     url: str | None = None
     width: int | None = None
     height: int | None = None
+    placeholder: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.data is None) == (self.url is None):
+        if sum(value is not None for value in (self.data, self.url, self.placeholder)) != 1:
             raise ValueError("an ImageInput needs either bytes or a URL, not both or neither")
         if self.url is not None and not is_http_url(self.url):
             raise ValueError(f"only http(s) URLs can be sent, not {self.url[:40]!r}")
@@ -70,6 +76,14 @@ class ImageInput:
         return self.width, self.height
 
     def as_api_value(self) -> str:
+        return self._api_value
+
+    @cached_property
+    def _api_value(self) -> str:
+        # Kept: a 20 MB image is base64-encoded once however often its body is built (the job
+        # gate checks the body, then the preview or the submit may build it again).
+        if self.placeholder is not None:
+            return self.placeholder
         if self.data is None:
             assert self.url is not None  # __post_init__ guarantees one of the two
             return self.url
@@ -82,32 +96,6 @@ def _sniff_mime(data: bytes) -> str:
         return inspect_image(data).mime
     except ImageDecodeError:
         return "application/octet-stream"
-
-
-def _palette_rules() -> PaletteRules:
-    rules = get_model(DEFAULT_MODEL).palette
-    assert rules is not None, "the default model documents a colour palette"
-    return rules
-
-
-def format_ratio(hundredths: int) -> str:
-    """2351 -> '23.51%': exactly two decimals, from integers (no float rounding)."""
-    if hundredths < 0:
-        raise ValueError(f"a ratio cannot be negative ({hundredths} hundredths)")
-    return f"{hundredths // 100}.{hundredths % 100:02d}%"
-
-
-def parse_ratio(text: str, *, rules: PaletteRules | None = None) -> int | None:
-    """'23.51%' -> 2351; None unless the text has exactly the documented form."""
-    if not isinstance(text, str):
-        return None
-    # Reference: 002, color_palette.ratio — "accurate to two decimal places (for example, "25.00%")".
-    # re.ASCII: "\d" must not accept other scripts' digits.
-    match = re.fullmatch((rules or _palette_rules()).ratio_pattern, text, re.ASCII)
-    if match is None:
-        return None
-    whole, cents = match.groups()
-    return int(whole) * 100 + int(cents)
 
 
 @dataclass(frozen=True)
@@ -151,13 +139,12 @@ class GenerationRequest:
     is_sketch: bool | None = None
 
 
-# Parameters sent as given when set, in the documents' order.
-_PLAIN_PARAMETERS = ("size", "n", "max_images", "prompt_extend", "thinking_mode", "watermark", "seed")
-# wanx2.1's parameters paired with a function (reference: 001).
-_FUNCTION_PARAMETERS = ("strength", *EXPAND_SCALES, "upscale_factor", "is_sketch")
-_EDIT_PARAMETERS = ("n", "watermark", "seed", *_FUNCTION_PARAMETERS)
-# The request's options beside its content (model, prompt, images, boxes, palette, mask).
-OPTIONS = (*_PLAIN_PARAMETERS, "enable_sequential", "negative_prompt", "enable_interleave", "function", *_FUNCTION_PARAMETERS)
+# The request's options beside its content (model, prompt, images, boxes, palette, mask): the
+# capability table's parameters that hold plain values. format_ratio and parse_ratio (above)
+# stay importable from here for the callers that knew them here.
+OPTIONS = PARAMETER_OPTIONS
+__all__ = ["OPTIONS", "GenerationRequest", "ImageInput", "PaletteColor", "build_body", "format_ratio", "is_http_url", "parse_body",
+           "parse_ratio", "sent_images", "shape_of"]
 
 
 def shape_of(model: str, body: dict[str, Any] | None = None) -> BodyShape:
@@ -175,27 +162,32 @@ def shape_of(model: str, body: dict[str, Any] | None = None) -> BodyShape:
 def build_body(req: GenerationRequest) -> dict[str, Any]:
     """The JSON body for both the sync and the async endpoint."""
     shape = shape_of(req.model)
+    inp: dict[str, Any]
     if shape is BodyShape.PROMPT:
-        inp: dict[str, Any] = {"prompt": req.prompt}
-        if req.negative_prompt:
-            inp["negative_prompt"] = req.negative_prompt
-        if req.images:
-            inp["images"] = [image.as_api_value() for image in req.images]
-        return {"model": req.model, "input": inp, "parameters": _set(req, _PLAIN_PARAMETERS)}
-    if shape is BodyShape.IMAGE_EDIT:
+        inp = {"prompt": req.prompt}
+    elif shape is BodyShape.IMAGE_EDIT:
         inp = {"function": req.function, "prompt": req.prompt}
+    else:
+        content: list[dict[str, str]] = [{"image": image.as_api_value()} for image in req.images]
+        content.append({"text": req.prompt})
+        inp = {"messages": [{"role": "user", "content": content}]}
+    params: dict[str, Any] = {}
+    for parameter in PARAMETERS:
+        carrier = parameter.carrier(shape)
+        if carrier is None or parameter.name in inp:  # the edit's function leads its input (above)
+            continue
+        value = _STRUCTURED[parameter.name](req) if parameter.kind is None else getattr(req, parameter.name)
+        if value is None or value == "" or value == [] or (parameter.only_when_on and not value):
+            continue
+        (inp if carrier is Carrier.INPUT else params)[parameter.name] = value
+    if shape is BodyShape.PROMPT and req.images:
+        inp["images"] = [image.as_api_value() for image in req.images]
+    elif shape is BodyShape.IMAGE_EDIT:
         if req.images:
             inp["base_image_url"] = req.images[0].as_api_value()
         if req.mask is not None:
             inp["mask_image_url"] = req.mask.as_api_value()
-        return {"model": req.model, "input": inp, "parameters": _set(req, _EDIT_PARAMETERS)}
-    content: list[dict[str, str]] = [{"image": image.as_api_value()} for image in req.images]
-    content.append({"text": req.prompt})
-    return {
-        "model": req.model,
-        "input": {"messages": [{"role": "user", "content": content}]},
-        "parameters": _parameters(req),
-    }
+    return {"model": req.model, "input": inp, "parameters": params}
 
 
 def sent_images(req: GenerationRequest) -> tuple[ImageInput, ...]:
@@ -206,28 +198,21 @@ def sent_images(req: GenerationRequest) -> tuple[ImageInput, ...]:
     return req.images
 
 
-def _set(req: GenerationRequest, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(req, name) for name in names if getattr(req, name) is not None}
+def _bbox_list(req: GenerationRequest) -> list[list[list[int]]] | None:
+    if not any(req.boxes):
+        return None
+    # Reference: 002, bbox_list — one entry per input image, [] for an image without boxes.
+    # More entries than images are kept, so the validator can point at the mistake.
+    entries = max(len(req.images), len(req.boxes))
+    return [[list(box) for box in (req.boxes[i] if i < len(req.boxes) else ())] for i in range(entries)]
 
 
-def _parameters(req: GenerationRequest) -> dict[str, Any]:
-    params = _set(req, _PLAIN_PARAMETERS)
-    if req.negative_prompt:
-        params["negative_prompt"] = req.negative_prompt
-    if req.enable_interleave:
-        params["enable_interleave"] = True
-    if req.enable_sequential:
-        params["enable_sequential"] = True
-    if any(req.boxes):
-        # Reference: 002, bbox_list — one entry per input image, [] for an image without boxes.
-        # More entries than images are kept, so the validator can point at the mistake.
-        entries = max(len(req.images), len(req.boxes))
-        params["bbox_list"] = [
-            [list(box) for box in (req.boxes[i] if i < len(req.boxes) else ())] for i in range(entries)
-        ]
-    if req.color_palette:
-        params["color_palette"] = [{"hex": c.hex, "ratio": c.ratio} for c in req.color_palette]
-    return params
+def _color_palette(req: GenerationRequest) -> list[dict[str, str]] | None:
+    return [{"hex": c.hex, "ratio": c.ratio} for c in req.color_palette] or None
+
+
+# The parameters whose body value is laid out from the request's content.
+_STRUCTURED = {"bbox_list": _bbox_list, "color_palette": _color_palette}
 
 
 def parse_body(body: dict[str, Any]) -> GenerationRequest:
@@ -243,11 +228,9 @@ def _parse_body(body: dict[str, Any]) -> GenerationRequest:
     params: dict[str, Any] = body.get("parameters") or {}
     inp = body["input"]
     mask = None
-    negative_prompt = params.get("negative_prompt")
     if shape is BodyShape.PROMPT:
         prompt = inp["prompt"]
         images = tuple(_parse_image(value) for value in inp.get("images", ()))
-        negative_prompt = inp.get("negative_prompt")
     elif shape is BodyShape.IMAGE_EDIT:
         prompt = inp.get("prompt", "")
         images = (_parse_image(inp["base_image_url"]),)
@@ -256,25 +239,19 @@ def _parse_body(body: dict[str, Any]) -> GenerationRequest:
         content = inp["messages"][0]["content"]
         images = tuple(_parse_image(item["image"]) for item in content if "image" in item)
         prompt = next(item["text"] for item in content if "text" in item)
+    options = {}
+    for name in OPTIONS:
+        parameter = BY_NAME[name]
+        source = inp if parameter.carrier(shape) is Carrier.INPUT else params
+        options[name] = source.get(name, False if parameter.only_when_on else None)
     return GenerationRequest(
         model=body["model"],
         prompt=prompt,
         images=images,
-        negative_prompt=negative_prompt,
-        prompt_extend=params.get("prompt_extend"),
-        enable_interleave=params.get("enable_interleave", False),
-        max_images=params.get("max_images"),
-        function=inp.get("function"),
         mask=mask,
-        **{name: params.get(name) for name in _FUNCTION_PARAMETERS},
         boxes=tuple(tuple(_parse_box(box) for box in entry) for entry in params.get("bbox_list", ())),
         color_palette=tuple(_parse_color(entry) for entry in params.get("color_palette", ())),
-        size=params.get("size"),
-        n=params.get("n"),
-        enable_sequential=params.get("enable_sequential", False),
-        thinking_mode=params.get("thinking_mode"),
-        watermark=params.get("watermark"),
-        seed=params.get("seed"),
+        **options,
     )
 
 

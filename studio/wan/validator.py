@@ -12,7 +12,6 @@ Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "Request body".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from studio.wan.capabilities import (
@@ -25,20 +24,12 @@ from studio.wan.capabilities import (
     get_model,
 )
 from studio.wan.request import GenerationRequest, build_body, sent_images
-from studio.wan.validator_inputs import (
-    check_edit_input,
-    check_image,
-    check_prompt_input,
-    check_prompt_text,
-    unknown_fields,
-)
-from studio.wan.validator_params import (
-    SeenImage,
-    check_parameters,
-    describe_value,
-    is_array,
-    plural,
-)
+from studio.wan.validator_inputs import check_edit_input, check_image, check_prompt_input, unknown_fields
+from studio.wan.validator_params import check_parameters
+from studio.wan.validator_report import Problem, SeenImage, ValidationReport, describe_value, is_array, plural
+from studio.wan.validator_text import check_prompt_text
+
+__all__ = ["Problem", "ValidationReport", "validate_body", "validate_request"]
 
 _BODY_FIELDS = ("model", "input", "parameters")
 _INPUT_FIELDS = ("messages",)
@@ -47,31 +38,6 @@ _CONTENT_FIELDS = ("text", "image")
 _MESSAGES = "input.messages"
 _MESSAGE = "input.messages[0]"
 _CONTENT = "input.messages[0].content"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-@dataclass
-class ValidationReport:
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def note(self, path: str, message: str) -> None:
-        self.notes.append(f"note: {path}: {message}")
 
 
 def validate_body(body: object, *, strict: bool = True, region: str | None = None) -> ValidationReport:

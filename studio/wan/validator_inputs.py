@@ -5,7 +5,7 @@ image edit's input.function/base_image_url/mask_image_url (reference 001).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from studio.wan.capabilities import ImageLimits, IntRange, ModelCapabilities
@@ -19,10 +19,8 @@ from studio.wan.images import (
     size_problem,
 )
 from studio.wan.request import is_http_url
-from studio.wan.validator_params import SeenImage, describe_value, is_array, plural
-
-if TYPE_CHECKING:
-    from studio.wan.validator import ValidationReport
+from studio.wan.validator_report import SeenImage, ValidationReport, describe_value, is_array, plural
+from studio.wan.validator_text import check_negative_prompt, check_prompt_text
 
 _PROMPT_FIELDS = ("prompt", "negative_prompt", "images")
 _EDIT_FIELDS = ("function", "prompt", "base_image_url", "mask_image_url")
@@ -38,54 +36,6 @@ def unknown_fields(
     for key in obj:
         if key not in allowed:
             report.add(_join(path, key), f"is not {what} (expected {', '.join(allowed)})")
-
-
-def check_prompt_text(
-    prompt: object, path: str, caps: ModelCapabilities, report: ValidationReport, *, strict: bool
-) -> None:
-    if not isinstance(prompt, str):
-        report.add(path, f"must be a string, not {describe_value(prompt)}")
-    elif not prompt.strip():
-        if not caps.prompt_optional:
-            report.add(path, "the prompt is empty")
-    elif len(prompt) > caps.prompt_max_chars:
-        # Reference: 002, text — at most 5,000 characters, each counting as one (004: 2,000 for
-        # wan2.6-image, 2,100 for wan2.6-t2i); "Any excess is automatically truncated", which
-        # the emulator (strict=False) imitates.
-        if strict:
-            report.add(path, _too_long(len(prompt), caps))
-        else:
-            report.note(path, f"prompt is {len(prompt):,} characters; the first {caps.prompt_max_chars:,} are used")
-    elif caps.prompt_max_tokens is not None and len(prompt) > caps.prompt_max_tokens:
-        # A token limit (qwen-image-2.0): the studio cannot count the service's tokens, so a
-        # prompt that may be over is sent with a note; the service cuts what is beyond.
-        report.note(path, prompt_may_be_cut(len(prompt), caps))
-
-
-def _too_long(length: int, caps: ModelCapabilities) -> str:
-    message = f"prompt is {length:,} characters, more than the {caps.prompt_max_chars:,} allowed"
-    if caps.prompt_max_tokens is not None:
-        message += f" (surely over the {caps.prompt_max_tokens:,} tokens {caps.name} reads)"
-    return message
-
-
-def prompt_may_be_cut(length: int, caps: ModelCapabilities) -> str:
-    """What the editor and the validator say of a prompt that may pass a token limit."""
-    return (
-        f"prompt is {length:,} characters; {caps.name} reads up to {caps.prompt_max_tokens:,} tokens "
-        "(about one per Chinese character, one per few English letters) and cuts the rest"
-    )
-
-
-def check_negative_prompt(value: object, path: str, caps: ModelCapabilities, report: ValidationReport) -> None:
-    limit = caps.negative_prompt_max_chars
-    if limit is None:
-        report.add(path, f"{caps.name} takes no negative_prompt")
-    elif not isinstance(value, str):
-        report.add(path, f"must be a string, not {describe_value(value)}")
-    elif len(value) > limit:
-        # Reference: 004 and 000 — negative_prompt "Max 500 characters".
-        report.add(path, f"negative prompt is {len(value):,} characters, more than the {limit:,} allowed")
 
 
 def check_image(value: object, path: str, limits: ImageLimits, report: ValidationReport) -> SeenImage:

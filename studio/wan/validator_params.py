@@ -8,31 +8,29 @@ is_sketch. Which of them a model takes comes from its capability entry.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from studio.wan.capabilities import (
-    EXPAND_SCALES,
     MODELS,
-    BodyShape,
+    PARAMETERS,
     FloatRange,
     IntRange,
     Mode,
     ModelCapabilities,
     PaletteRules,
+    format_ratio,
+    function_owners,
+    known_parameters,
     mode_for,
+    parse_ratio,
 )
 from studio.wan.images import aspect_within, format_aspect
-from studio.wan.request import format_ratio, parse_ratio
-
-if TYPE_CHECKING:
-    from studio.wan.validator import ValidationReport
+from studio.wan.validator_report import SeenImage, ValidationReport, describe_value, is_array, is_int, plural
+from studio.wan.validator_text import check_negative_prompt
 
 _PARAMS = "parameters"
-_BOOLEANS = ("enable_sequential", "thinking_mode", "watermark", "prompt_extend", "enable_interleave", "is_sketch")
+_BOOLEANS = tuple(p.name for p in PARAMETERS if p.kind is bool)
 _PALETTE_FIELDS = ("hex", "ratio")
 _CUSTOM_SIZE = re.compile(r"(\d{1,9})\*(\d{1,9})", re.ASCII)
 _MODE_LABELS = {
@@ -40,74 +38,6 @@ _MODE_LABELS = {
     Mode.OTHER: "image editing and image sets",
     Mode.INTERLEAVE: "interleaved text and images",
 }
-_SHOWN_CHARS = 40
-
-
-@dataclass(frozen=True)
-class SeenImage:
-    """What the body checks learnt about one input image."""
-
-    size: tuple[int, int] | None  # known only for data: URLs that decoded
-    is_url: bool  # an http(s) URL, whose pixels are not fetched
-
-
-def is_array(value: object) -> bool:
-    return isinstance(value, (list, tuple))
-
-
-def describe_value(value: object) -> str:
-    """A short, safe description of any JSON value for a message (never a 20 MB string)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        # str() of an integer with thousands of digits raises; nobody needs to read it anyway.
-        return str(value) if value.bit_length() <= 64 else "a very large integer"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        shown = json.dumps(value[:_SHOWN_CHARS], ensure_ascii=False)
-        return f"the string {shown}{'…' if len(value) > _SHOWN_CHARS else ''}"
-    if is_array(value):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """plural(1, "image") -> '1 image'; plural(3, "box", "boxes") -> '3 boxes'."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
-
-
-def is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def known_parameters(caps: ModelCapabilities) -> list[str]:
-    """The parameter names a model takes, in the references' order."""
-    edit = caps.image_edit is not None
-    offered = {
-        "bbox_list": caps.supports_bbox,
-        "enable_sequential": caps.supports_sequential,
-        "enable_interleave": caps.interleave is not None,
-        "size": caps.size is not None,
-        "n": caps.n is not None,
-        "max_images": caps.interleave is not None,
-        # Only the messages body carries it in parameters; the others put it in input.
-        "negative_prompt": caps.negative_prompt_max_chars is not None and caps.body_shape is BodyShape.MESSAGES,
-        "prompt_extend": caps.supports_prompt_extend,
-        "thinking_mode": caps.supports_thinking_mode,
-        "color_palette": caps.palette is not None,
-        "watermark": caps.supports_watermark,
-        "seed": caps.supports_seed,
-        "strength": edit,
-        **{name: edit for name in EXPAND_SCALES},
-        "upscale_factor": edit,
-        "is_sketch": edit,
-    }
-    return [name for name, available in offered.items() if available]
 
 
 def check_parameters(
@@ -144,9 +74,6 @@ def check_parameters(
     if "size" in params and "size" in known:
         _check_size(params["size"], caps, mode, len(images), sequential, report)
     if "negative_prompt" in params and "negative_prompt" in known:
-        # Imported here: validator_inputs imports this module.
-        from studio.wan.validator_inputs import check_negative_prompt
-
         check_negative_prompt(params["negative_prompt"], f"{_PARAMS}.negative_prompt", caps, report)
     if caps.interleave is not None:
         _check_interleave(params, caps, interleave, report)
@@ -198,25 +125,19 @@ def _check_edit_parameters(
     rules = caps.image_edit
     assert rules is not None
     function = rules.functions.get(function_name) if function_name else None
-    checks = (
-        ("strength", lambda f: f.takes_strength, "stylization_all and description_edit"),
-        ("upscale_factor", lambda f: f.takes_upscale, "super_resolution"),
-        ("is_sketch", lambda f: f.takes_sketch, "doodle"),
-        *((name, lambda f: f.takes_expand, "expand") for name in EXPAND_SCALES),
-    )
-    for name, applies, owners in checks:
-        if name not in params:
+    for parameter in PARAMETERS:
+        if parameter.function_flag is None or parameter.name not in params:
             continue
-        path = f"{_PARAMS}.{name}"
-        if function is not None and not applies(function):
+        path = f"{_PARAMS}.{parameter.name}"
+        if function is not None and not getattr(function, parameter.function_flag):
+            owners = " and ".join(function_owners(caps, parameter))
             report.add(path, f"is only taken by {owners}, not {function.name}")
             continue
-        if name == "strength":
-            _check_number_in(params[name], rules.strength, path, report)
-        elif name == "upscale_factor":
-            _check_int_in(params[name], rules.upscale_factor, path, report)
-        elif name in EXPAND_SCALES:
-            _check_number_in(params[name], rules.scale, path, report)
+        allowed = parameter.range_for(caps)
+        if isinstance(allowed, IntRange):
+            _check_int_in(params[parameter.name], allowed, path, report)
+        elif isinstance(allowed, FloatRange):
+            _check_number_in(params[parameter.name], allowed, path, report)
 
 
 def _check_n(value: object, caps: ModelCapabilities, sequential: bool, report: ValidationReport) -> None:
@@ -408,10 +329,9 @@ def _check_palette(value: object, rules: PaletteRules, sequential: bool, report:
             f"({rules.recommended} recommended)",
         )
     ratios = [_check_color(entry, f"{path}[{i}]", rules, report) for i, entry in enumerate(value)]
-    # Integer hundredths: "33.33% + 33.33% + 33.34%" is exactly 100.00%, never 99.99999.
     if ratios and all(r is not None for r in ratios):
         total = sum(r for r in ratios if r is not None)
-        if total != rules.total_hundredths:
+        if not rules.adds_up([r for r in ratios if r is not None]):
             report.add(path, f"ratios sum to {format_ratio(total)}, must be {format_ratio(rules.total_hundredths)}")
 
 

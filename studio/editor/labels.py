@@ -1,0 +1,56 @@
+"""The page's words for what the job gate and the form checks refuse: "Image 2, box 1",
+"Number of images", "Palette colour 3" instead of the validator's JSON paths."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from studio.pipeline.gate import Problem
+from studio.wan.capabilities import PARAMETERS, Carrier
+
+
+@dataclass(frozen=True)
+class FieldError:
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message}"
+
+
+# The page's words for "parameters.<name>" (the edit's function is an input; see below).
+PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS if Carrier.PARAMETERS in p.carried_by.values()}
+_INPUT_LABELS = {
+    "input.prompt": "Prompt",
+    "input.negative_prompt": "Negative prompt",
+    "input.function": "Edit function",
+    "input.base_image_url": "Image 1",
+    "input.mask_image_url": "Mask",
+}
+
+
+def label_for(path: str, image_count: int) -> str:
+    """A validator path in the words of the page: 'parameters.bbox_list[1][0]' -> 'Image 2, box 1'."""
+    if match := re.match(r"parameters\.bbox_list\[(\d+)\](?:\[(\d+)\])?", path):
+        image, box = match.groups()
+        return f"Image {int(image) + 1}, box {int(box) + 1}" if box else f"Boxes of image {int(image) + 1}"
+    if match := re.match(r"parameters\.color_palette\[(\d+)\]", path):
+        return f"Palette colour {int(match[1]) + 1}"
+    if match := re.match(r"parameters\.(\w+)", path):
+        return PARAMETER_LABELS.get(match[1], match[1])
+    if path in _INPUT_LABELS:
+        return _INPUT_LABELS[path]
+    if match := re.match(r"input\.images\[(\d+)\]", path):
+        return f"Image {int(match[1]) + 1}"
+    if match := re.match(r"input\.messages\[0\]\.content\[(\d+)\]", path):
+        index = int(match[1])
+        return f"Image {index + 1}" if index < image_count else "Prompt"
+    if path.startswith("input"):
+        return "Reference images"
+    return {"model": "Model"}.get(path, path)
+
+
+def field_errors(problems: list[Problem] | tuple[Problem, ...], image_count: int) -> list[FieldError]:
+    """The job gate's problems in the page's words ("Image 2, box 1: ...")."""
+    return [FieldError(label_for(p.path, image_count), p.message) for p in problems]
