@@ -44,7 +44,7 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
         draft.prompt = data["prompt"]
     fields = dict(draft.fields)
     for name in PARAMETER_FIELDS:
-        if name in data and not (name == "size_preset" and any(e.label == "Size" for e in refused)):
+        if name in data and name not in refused:
             fields[name] = data[name].strip()[:32]
     for name in LONG_TEXT_FIELDS:
         if name in data:
@@ -62,7 +62,7 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
     draft.save()
     _save_boxes(draft, data)
     if refused:
-        raise refusals.ChoiceRefused(refused)
+        raise refusals.ChoiceRefused(list(refused.values()))
     return draft
 
 

@@ -17,15 +17,14 @@ from django.shortcuts import redirect, render
 from studio.editor import compose
 from studio.editor.models import Draft
 from studio.front.request_limits import FormRefusal, shows_form_refusals
-from studio.wan.capabilities import MODELS, Mode, ModelCapabilities
+from studio.wan.capabilities import MODELS, PARAMETERS, Mode, ModelCapabilities
 
-_FIELD_LABELS = {
+# The page's words for its form fields: the editor's own, and each parameter's draft field.
+FORM_LABELS = {
     "prompt": "Prompt",
-    "negative_prompt": "Negative prompt",
     "references": "Reference images",
-    "size_preset": "Size",
     "model": "Model",
-    **compose.PARAMETER_LABELS,
+    **{p.field: p.label for p in PARAMETERS if p.field},
 }
 
 
@@ -37,18 +36,18 @@ class ChoiceRefused(Exception):
         self.errors = errors
 
 
-def choice_errors(model: str | None, size: str | None) -> list[compose.FieldError]:
+def choice_errors(model: str | None, size: str | None) -> dict[str, compose.FieldError]:
     """What is wrong with a posted model and size. A size some model offers is known: after a
     model switch the page may still post the old model's size, which then falls back to the new
-    model's default. A size no model offers was never on the page."""
-    errors = []
+    model's default. A size no model offers was never on the page. Keyed by form field."""
+    errors = {}
     chosen = MODELS.get(model) if model is not None else None
     if model is not None and chosen is None:
         names = ", ".join(MODELS)
-        errors.append(compose.FieldError("Model", f"“{model[:60]}” is not one of the studio's models ({names})"))
+        errors["model"] = compose.FieldError("Model", f"“{model[:60]}” is not one of the studio's models ({names})")
     if size is not None and size.strip() not in _KNOWN_SIZES:
         offered = f"{chosen.label} offers" if chosen else "the editor offers"
-        errors.append(compose.FieldError("Size", f"“{size[:60]}” is not a size {offered}; choose a listed size or Custom"))
+        errors["size_preset"] = compose.FieldError("Size", f"“{size[:60]}” is not a size {offered}; choose a listed size or Custom")
     return errors
 
 
@@ -63,8 +62,8 @@ def refusal_errors(refusals: list[FormRefusal], caps: ModelCapabilities) -> list
         limit = refusal.limit
         most = {"prompt": caps.prompt_max_chars, "negative_prompt": caps.negative_prompt_max_chars}.get(refusal.field)
         if most and refusal.sent_bytes:
-            limit = f"{refusal.sent_bytes / 1024 / 1024:.1f} MB was sent; {caps.label} takes at most {most:,} characters"
-        errors.append(compose.FieldError(_FIELD_LABELS.get(refusal.field, refusal.field[:60]), limit))
+            limit = f"{refusal.sent} was sent; {caps.label} takes at most {most:,} characters"
+        errors.append(compose.FieldError(FORM_LABELS.get(refusal.field, refusal.field[:60]), limit))
     return errors
 
 

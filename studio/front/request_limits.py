@@ -60,6 +60,11 @@ class FormRefusal:
     def __str__(self) -> str:
         return f"{self.field}: {self.limit}"
 
+    @property
+    def sent(self) -> str:
+        """How much was sent, as the limit words it ("3.0 MB")."""
+        return _size(self.sent_bytes or 0)
+
 
 def shows_form_refusals(view: Callable) -> Callable:
     """Mark a view that answers `request.form_refusals` itself, in its own page."""
