@@ -49,6 +49,22 @@ def thumbnail_path(instance: OutputImage, filename: str) -> str:
     return f"thumbnails/{instance.job_id}/{instance.index}.webp"
 
 
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user, *, trash: bool = False) -> JobQuerySet:
+        """The jobs of the user's teams that are not in the trash (`trash=True`: the ones that are).
+
+        Every page and action that names a job starts here, so another team's job is simply not
+        found: the same 404 as an unknown id, which tells an outsider nothing.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        # One membership per (team, user), so the join never repeats a job.
+        return self.filter(team__memberships__user=user, deleted_at__isnull=not trash)
+
+    def in_gallery(self) -> JobQuerySet:
+        return self.filter(status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
+
+
 class Job(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs")
     # Teams arrive with the gallery; until then a job may have none.
@@ -114,6 +130,8 @@ class Job(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -183,6 +201,11 @@ class Job(models.Model):
         return explain(self)
 
 
+class JobReferenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> JobReferenceQuerySet:
+        return self.filter(job__in=Job.objects.visible_to(user))
+
+
 class JobReference(models.Model):
     """One reference image of a job, in prompt order ("image 1" is position 0)."""
 
@@ -197,9 +220,17 @@ class JobReference(models.Model):
     # wanx2.1 mask editing: white is edited, black kept; the same pixels as the file.
     mask = models.FileField(upload_to=mask_path, max_length=255, blank=True)
 
+    objects = JobReferenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_reference_position")]
+
+
+class OutputImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OutputImageQuerySet:
+        """The images in the gallery of the user's teams: of succeeded jobs not in the trash."""
+        return self.filter(job__in=Job.objects.visible_to(user).in_gallery())
 
 
 class OutputImage(models.Model):
@@ -213,6 +244,8 @@ class OutputImage(models.Model):
     sha256 = models.CharField(max_length=64)
     source_url = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutputImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["job", "index"]
