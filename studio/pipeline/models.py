@@ -9,26 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SUBMITTING = "submitting", "Submitting"
-    SUBMITTED = "submitted", "Submitted"
-    RUNNING = "running", "Running"
-    DOWNLOADING = "downloading", "Downloading"
-    SUCCEEDED = "succeeded", "Done"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
-    EXPIRED = "expired", "Expired"
-    # The submit was sent but its answer never came: the provider may have created a task.
-    # Not resubmitted automatically, so nobody pays twice; a person decides.
-    UNKNOWN_OUTCOME = "unknown_outcome", "Needs attention"
-
-
-TERMINAL_STATUSES = frozenset(
-    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNKNOWN_OUTCOME}
-)
-IN_FLIGHT_STATUSES = frozenset({JobStatus.SUBMITTED, JobStatus.RUNNING})
+from studio.pipeline.explain import explain
+# The states are read from here by most of the studio, as before they had their own module.
+from studio.pipeline.statuses import IN_FLIGHT_STATUSES, TERMINAL_STATUSES, JobStatus  # noqa: F401
+from studio.wan.capabilities import get_model
+from studio.wan.errors import pause_reason_for
 
 
 def reference_path(instance: JobReference, filename: str) -> str:
@@ -159,8 +144,6 @@ class Job(models.Model):
 
     def max_images_billed(self) -> int:
         """The most images this job can be billed for (n, max_images, or their defaults)."""
-        from studio.wan.capabilities import get_model
-
         p = self.parameters
         return get_model(self.model).max_images_billed(
             n=self.requested_n,
@@ -196,9 +179,7 @@ class Job(models.Model):
         return unit_price(self.model, self.region, at=self.created_at)
 
     def explanation(self) -> str:
-        from studio.pipeline.explain import explain
-
-        return explain(self)
+        return explain(status=self.status, error_code=self.error_code)
 
 
 class JobReferenceQuerySet(models.QuerySet):
@@ -355,10 +336,7 @@ class ProviderAccount(models.Model):
     @property
     def pause_reason(self) -> str:
         """Why submissions wait, in words an operator can act on."""
-        for marker, reason in PAUSE_REASONS:
-            if marker in self.pause_code:
-                return reason
-        return self.pause_message or self.pause_code
+        return pause_reason_for(self.pause_code) or self.pause_message or self.pause_code
 
 
 class TaskQueryWindow(models.Model):
@@ -376,12 +354,3 @@ class TaskQueryWindow(models.Model):
     def __str__(self) -> str:
         return f"Task queries of account {self.account}"
 
-
-# Matched against the provider's error code, most specific first.
-PAUSE_REASONS = (
-    ("InvalidApiKey", "the provider refused the API key (check DASHSCOPE_API_KEY and its region)"),
-    ("Arrearage", "the Alibaba Cloud account is in arrears (top it up in the billing console)"),
-    ("FreeTierOnly", "the account's free quota is used up and it is set to use the free tier only"),
-    ("AllocationQuota", "the account's quota for this model is used up"),
-    ("AccessDenied", "the account may not use this model or region"),
-)
