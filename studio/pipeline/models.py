@@ -169,9 +169,6 @@ class Job(models.Model):
         # A queued job is canceled locally; a submitted (PENDING) task at the provider.
         return self.status in (JobStatus.QUEUED, JobStatus.SUBMITTED)
 
-    def elapsed_seconds(self, now) -> float:
-        return (now - self.created_at).total_seconds()
-
     def unit_price(self) -> Decimal | None:
         """The price in force when the job was made: later price changes never re-price it."""
         from studio.pipeline.prices import unit_price
