@@ -1,6 +1,7 @@
 """Shared pytest fixtures for the emulator tests: a real emulator on an ephemeral port.
 
-A test module imports the fixtures it uses (`from tests.emulator_fixtures import emulator`).
+A pytest plugin (conftest's pytest_plugins): test modules name `emulator` or `start_emulator`
+without importing them.
 The emulator runs in a background thread with a fake clock, so task lifecycles, link expiry and
 throttling windows are driven by `emulator.clock.advance(seconds)` — never by sleeping.
 """

@@ -22,13 +22,12 @@ from studio.editor.models import Draft
 from studio.pipeline import follow, provider, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import job_download
-from tests.emulator_fixtures import start_emulator  # noqa: F401 - fixture
 
 MARKER = "sk-LEAK-MARKER-7f3a9c2e1b5d4680"
 
 
 @pytest.fixture
-def keyed_emulator(settings, start_emulator, media):  # noqa: F811
+def keyed_emulator(settings, start_emulator, media):
     """The studio as in production with a real key: here the emulator accepts only the marker."""
     server = start_emulator(api_keys=frozenset({MARKER}))
     settings.DASHSCOPE_API_KEY = MARKER

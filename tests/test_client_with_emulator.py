@@ -32,7 +32,6 @@ from studio.wan.errors import (
 )
 from studio.wan.responses import TaskResult
 from tests.emulator_fixtures import API_KEY, Emulator, FakeClock, body, open_png, png_data_url
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
 
 UTC8 = timedelta(hours=8)
 

@@ -36,7 +36,6 @@ from tests.emulator_fixtures import (
     open_png,
     png_data_url,
 )
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
 
 UTC8 = timezone(timedelta(hours=8))
 TIME_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")

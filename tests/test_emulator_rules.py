@@ -19,7 +19,6 @@ import pytest
 
 from studio.wan.capabilities import parse_size
 from tests.emulator_fixtures import Emulator, body, png_data_url
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
 
 SMALL = png_data_url(300, 300)
 WIDE = png_data_url(640, 480)
