@@ -15,12 +15,13 @@ def submit_job(job_id: int) -> str:
     outcome = submit.job_submit_lane(job_id=job_id)
     if outcome == submit.SubmitOutcome.SUBMITTED:
         ensure_follower()
-    return outcome
+    # The queue stores a task's result: a plain string reads back whatever the code becomes.
+    return outcome.value
 
 
 @answers(Doorbell.DOWNLOAD)
 def download_job(job_id: int) -> str:
-    return store.job_download(job_id=job_id)
+    return store.job_download(job_id=job_id).value
 
 
 @answers(Doorbell.FOLLOW)
