@@ -6,16 +6,16 @@ committed: without SECRET_KEY a development key is generated into var/ (DEBUG on
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from studio.env import env_bool, env_choice, env_float, env_int, env_list, env_str
-from studio.wan.capabilities import REGION_BASE_URLS, RESULT_HOSTS
+from studio.env import env_bool, env_choice, env_float, env_int, env_json_object, env_list, env_str
+from studio.wan.capabilities import MODELS, REGION_BASE_URLS, RESULT_HOSTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("STUDIO_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -65,6 +65,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # whitenoise serves collectstatic's output from the app processes, with no separate file server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The CSP header (SECURE_CSP below) goes on every response, so the pages are built to satisfy it.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body (CSRF reads request.POST): refuse oversized uploads unread.
+    "studio.front.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,6 +140,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# Made here so whitenoise never warns that it is missing before the first collectstatic.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Gallery files are served through access-checked views, never from a public URL.
 MEDIA_URL = "/media-not-public/"
@@ -197,7 +205,7 @@ LOGGING = {
 WAN_SUBMITS_PER_SECOND = env_float("WAN_SUBMITS_PER_SECOND", 2.0, minimum=0.1)
 WAN_MAX_CONCURRENT_TASKS = env_int("WAN_MAX_CONCURRENT_TASKS", 10, minimum=1)
 # Overrides per model, e.g. WAN_MODEL_LIMITS='{"wan2.7-image-pro": {"concurrent": 4}}'.
-WAN_MODEL_LIMITS = json.loads(env_str("WAN_MODEL_LIMITS", "{}") or "{}")
+WAN_MODEL_LIMITS = env_json_object("WAN_MODEL_LIMITS")
 # Calls to the task endpoints (a task's query, the task list, cancel) per second per Alibaba
 # Cloud account, from every process sharing this database (studio.pipeline.query_budget).
 # Reference: https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks — 20 QPS
@@ -221,7 +229,7 @@ WAN_RESULT_MAX_BYTES = env_int("WAN_RESULT_MAX_BYTES", 80 * 1024 * 1024, minimum
 WAN_THUMBNAIL_SIDE = 512
 # Unit price per generated image, by model and region, over the documented ones in
 # studio/wan/capabilities.py, e.g. WAN_UNIT_PRICES='{"wan2.7-image": {"beijing": "0.2"}}'.
-WAN_UNIT_PRICES = json.loads(env_str("WAN_UNIT_PRICES", "{}") or "{}")
+WAN_UNIT_PRICES = env_json_object("WAN_UNIT_PRICES")
 
 # --- Scale-out engines: broker and file storage (README: "Running on several machines") ------
 # Each engine is chosen by one variable and left at the embedded default when it is unset:
@@ -260,40 +268,19 @@ if S3_BUCKET:
 else:
     # As on S3: a retried store replaces the partial file a crashed attempt left (store.py).
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"allow_overwrite": True}}
-# Only "default" is chosen here; "staticfiles" keeps whatever the web-serving settings set.
 STORAGES = {
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    **globals().get("STORAGES", {}),
+    # In production, hashed and compressed file names, so browsers may cache static files forever.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
     "default": _default_storage,
 }
 
-# --- Hardened deployment (security, static files, CSP, limits) -----------------------------
+# --- Hardened deployment (security, CSP, limits) -------------------------------------------
 # Production is DEBUG=0 behind TLS: every default below is the safe one when DEBUG is off and
 # can be relaxed per variable (README: Production). `manage.py check --deploy` passes as is.
-from django.conf import global_settings  # noqa: E402
-from django.utils.csp import CSP  # noqa: E402
-
-from studio.wan.capabilities import MODELS  # noqa: E402
-
-# whitenoise serves collectstatic's output (STATIC_ROOT, made here so it never warns it is
-# missing) from the app processes, with no separate file server;
-# the CSP header goes on every response, so the pages are built to satisfy it.
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
-MIDDLEWARE[_security + 1 : _security + 1] = [
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # Before anything reads the body (CSRF reads request.POST): refuse oversized uploads unread.
-    "studio.front.request_limits.RequestLimitsMiddleware",
-]
-if not DEBUG:
-    # Hashed, compressed file names so browsers may cache static files forever. Only the
-    # staticfiles entry is set here; the default (gallery) storage is chosen above.
-    STORAGES = {
-        **globals().get("STORAGES", global_settings.STORAGES),
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
-
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

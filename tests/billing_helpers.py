@@ -1,8 +1,7 @@
 """Helpers for billing tests: jobs driven through the real pipeline against the emulator, and
 jobs that ended at chosen moments (for hand-computed dashboard fixtures).
 
-Test modules import the fixtures they use:
-`from tests.billing_helpers import wired, wan` (with `from tests.emulator_fixtures import emulator, start_emulator`).
+The fixtures they use (`wired`, `wan`) come from tests.pipeline_fixtures.
 """
 
 from __future__ import annotations
@@ -10,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from studio.accounting.models import UnitPrice
-from studio.pipeline import ledger, provider, submit
+from studio.pipeline import ledger, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
@@ -24,24 +22,9 @@ S = JobStatus
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
 
 
-@pytest.fixture
-def wired(settings, emulator, media):
-    settings.DASHSCOPE_BASE_URL = emulator.url
-    settings.WAN_EMULATOR = True
-    return emulator
-
-
-@pytest.fixture
-def wan(wired):
-    with WanClient(api_key=provider.api_key(), base_url=wired.url, sleep=lambda s: None) as c:
-        yield c
-
-
 def price(model: str, region: str, amount: str, *, since: datetime = LONG_AGO) -> UnitPrice:
     """A row of the price table (written directly: the admin refuses prices that start in the past)."""
     return UnitPrice.objects.create(model=model, region=region, amount=Decimal(amount), effective_from=since)
-
-
 
 
 def run_to_downloading(job: Job, wan: WanClient, emulator) -> Job:

@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-# One Playwright for the whole session (browser and page fixtures).
-pytest_plugins = ("tests.browser",)
+# Fixtures every test module may name without importing them: one Playwright for the whole
+# session (browser, page), the emulator, the pipeline wired to it, and real database, broker and
+# storage servers.
+pytest_plugins = ("tests.browser", "tests.emulator_fixtures", "tests.pipeline_fixtures", "tests.servers")
 
 
 @pytest.fixture(autouse=True)

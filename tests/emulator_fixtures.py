@@ -1,13 +1,13 @@
 """Shared pytest fixtures for the emulator tests: a real emulator on an ephemeral port.
 
-A test module imports the fixtures it uses (`from tests.emulator_fixtures import emulator`).
+A pytest plugin (conftest's pytest_plugins): test modules name `emulator` or `start_emulator`
+without importing them.
 The emulator runs in a background thread with a fake clock, so task lifecycles, link expiry and
 throttling windows are driven by `emulator.clock.advance(seconds)` — never by sleeping.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -145,17 +145,6 @@ def body(
         "input": {"messages": [{"role": "user", "content": content}]},
         "parameters": parameters,
     }
-
-
-def png_bytes(width: int, height: int, colour: str = "#3366aa") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, format="PNG")
-    return out.getvalue()
-
-
-def png_data_url(width: int, height: int, colour: str = "#3366aa") -> str:
-    """A solid-colour PNG as a data:image/png;base64 URL."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(width, height, colour)).decode("ascii")
 
 
 def open_png(data: bytes) -> Image.Image:

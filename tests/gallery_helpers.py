@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image
 
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import make_thumbnail
 from studio.wan.request import GenerationRequest, PaletteColor
 from studio.pipeline.jobs import job_create
+from tests import images
 from tests.pipeline_helpers import sent
 
 # Small on purpose: tests store many of them and only the bytes' identity matters.
@@ -29,9 +29,7 @@ COLOURS = ("#2a6f97", "#f4a261", "#e76f51", "#2a9d8f", "#264653", "#e9c46a", "#8
 
 
 def png_bytes(colour: str, size: tuple[int, int] = IMAGE_SIZE) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
+    return images.png_bytes(*size, colour)
 
 
 def finished_job(

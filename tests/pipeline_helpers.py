@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
 from studio.pipeline.jobs import ReferenceImage, job_create
 from studio.wan.request import GenerationRequest, ImageInput, PaletteColor
+from tests.images import png_bytes
 
 
 def png_reference(width: int = 480, height: int = 320, colour: str = "#2a6f97", boxes=()) -> ReferenceImage:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, "PNG")
-    return ReferenceImage(content=out.getvalue(), mime="image/png", width=width, height=height, boxes=tuple(boxes))
+    return ReferenceImage(content=png_bytes(width, height, colour), mime="image/png", width=width, height=height, boxes=tuple(boxes))
 
 
 def sent(references) -> dict:

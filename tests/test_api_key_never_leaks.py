@@ -15,20 +15,19 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from studio.pipeline import ledger  # noqa: F401 - the ledger's signal handlers charge the job
 from studio.editor.models import Draft
 from studio.pipeline import follow, provider, submit
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.pipeline.store import job_download
-from tests.emulator_fixtures import start_emulator  # noqa: F401 - fixture
+from tests.images import png_upload
 
 MARKER = "sk-LEAK-MARKER-7f3a9c2e1b5d4680"
 
 
 @pytest.fixture
-def keyed_emulator(settings, start_emulator, media):  # noqa: F811
+def keyed_emulator(settings, start_emulator, media):
     """The studio as in production with a real key: here the emulator accepts only the marker."""
     server = start_emulator(api_keys=frozenset({MARKER}))
     settings.DASHSCOPE_API_KEY = MARKER
@@ -40,11 +39,7 @@ def keyed_emulator(settings, start_emulator, media):  # noqa: F811
 
 
 def png(name: str, colour: str = "teal") -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 320), colour).save(buffer, "PNG")
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
+    return png_upload(name, 320, 320, colour)
 
 
 def text_of(response) -> str:

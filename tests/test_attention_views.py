@@ -23,19 +23,10 @@ from django.utils.html import escape
 from studio.editor.attention_views import attention_count
 from studio.pipeline import provider, recovery, submit
 from studio.pipeline.models import Job, JobEvent, JobStatus
-from studio.wan.client import WanClient
-from tests.emulator_fixtures import body, emulator, start_emulator  # noqa: F401
+from tests.emulator_fixtures import body
 from tests.pipeline_helpers import new_job
-from tests.test_pipeline_services import wired  # noqa: F401
 
 S = JobStatus
-
-
-@pytest.fixture
-def wan(wired):  # noqa: F811
-    """Another program using the studio's API key (and the sweep's client)."""
-    with WanClient(api_key=provider.api_key(), base_url=wired.url, sleep=lambda s: None) as c:
-        yield c
 
 
 @pytest.fixture
@@ -312,7 +303,7 @@ def test_the_billing_dashboard_links_the_list_for_staff(sam, parked):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_alice_decides_with_the_keyboard_alone(browser, live_server, alice, parked):  # noqa: F811
+def test_alice_decides_with_the_keyboard_alone(browser, live_server, alice, parked):
     from tests.browser import logged_in_context
 
     job, tasks = parked

@@ -17,8 +17,7 @@ from studio.editor.models import Draft
 from studio.pipeline.budgets import BudgetExceeded, month_of, team_budget_status
 from studio.pipeline.jobs import job_cancel
 from studio.pipeline.models import Job, JobStatus
-from tests.billing_helpers import new_job, price, run_to_end, wan, wired  # noqa: F401
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
+from tests.billing_helpers import new_job, price, run_to_end
 from tests.pipeline_helpers import make_job
 from tests.test_editor_views import HTMX, form
 

@@ -19,8 +19,7 @@ from studio.pipeline.jobs import job_cancel
 from studio.pipeline.models import Job, JobStatus
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
-from tests.billing_helpers import new_job, poll, price, run_to_downloading, run_to_end, wan, wired  # noqa: F401
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
+from tests.billing_helpers import new_job, poll, price, run_to_downloading, run_to_end
 
 S = JobStatus
 
@@ -91,7 +90,7 @@ def test_canceled_jobs_are_not_charged(alice, priced, wired, wan, django_capture
     assert not LedgerEntry.objects.exists()
 
 
-def test_an_expired_result_is_not_charged(alice, priced, start_emulator, settings, media, django_capture_on_commit_callbacks):  # noqa: F811
+def test_an_expired_result_is_not_charged(alice, priced, start_emulator, settings, media, django_capture_on_commit_callbacks):
     from studio.pipeline import provider, submit
 
     instant = start_emulator(pending_seconds=0, running_seconds=0)

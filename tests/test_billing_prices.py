@@ -12,8 +12,7 @@ from django.utils import timezone
 from studio.accounting import prices
 from studio.accounting.models import LedgerEntry, UnitPrice
 from studio.pipeline.models import Job
-from tests.billing_helpers import new_job, price, run_to_end, wan, wired  # noqa: F401
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
+from tests.billing_helpers import new_job, price, run_to_end
 
 
 def test_the_row_in_force_at_a_moment_gives_the_price(db):

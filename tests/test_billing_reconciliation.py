@@ -25,8 +25,8 @@ from studio.pipeline.models import JobStatus
 from studio.pipeline.provider_tasks import provider_tasks_refresh
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
-from tests.billing_helpers import new_job, poll, run_to_end, wan, wired  # noqa: F401
-from tests.emulator_fixtures import body, emulator, start_emulator  # noqa: F401
+from tests.billing_helpers import new_job, poll, run_to_end
+from tests.emulator_fixtures import body
 
 S = JobStatus
 
@@ -54,7 +54,7 @@ def staff(db):
     return browser
 
 
-def test_a_healthy_job_shows_no_difference_once_the_provider_is_read(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_healthy_job_shows_no_difference_once_the_provider_is_read(alice, wired, wan, django_capture_on_commit_callbacks):
     job = run_to_end(new_job(alice, django_capture_on_commit_callbacks, n=2), wan, wired)
     assert job.status == S.SUCCEEDED
 
@@ -66,7 +66,7 @@ def test_a_healthy_job_shows_no_difference_once_the_provider_is_read(alice, wire
     assert result.coverage.complete
 
 
-def test_a_task_no_job_follows_is_billed_work_nobody_sees(alice, wired, wan):  # noqa: F811
+def test_a_task_no_job_follows_is_billed_work_nobody_sees(alice, wired, wan):
     # Something else holding the studio's key (or a lost answer nobody adopted) made a task.
     task = wan.submit(body(n=3))
     wired.clock.advance(60)
@@ -81,7 +81,7 @@ def test_a_task_no_job_follows_is_billed_work_nobody_sees(alice, wired, wan):  #
     assert (day.reported, day.stored, day.charged, day.differences) == (3, 0, 0, 1)
 
 
-def test_a_job_sent_twice_shows_its_second_task(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_job_sent_twice_shows_its_second_task(alice, wired, wan, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, n=2)
     assert submit.job_submit(job_id=job.pk, client=wan) == "submitted"
     second = wan.submit(body_for_job(job))
@@ -99,7 +99,7 @@ def test_a_job_sent_twice_shows_its_second_task(alice, wired, wan, django_captur
     assert (day.reported, day.stored, day.charged) == (4, 2, 2)
 
 
-def test_images_billed_but_never_stored_are_a_difference_that_says_why(alice, start_emulator, settings, media, django_capture_on_commit_callbacks):  # noqa: F811
+def test_images_billed_but_never_stored_are_a_difference_that_says_why(alice, start_emulator, settings, media, django_capture_on_commit_callbacks):
     instant = start_emulator(pending_seconds=0, running_seconds=0)
     settings.DASHSCOPE_BASE_URL = instant.url
     job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:expired_url] a cat", n=2)
@@ -114,7 +114,7 @@ def test_images_billed_but_never_stored_are_a_difference_that_says_why(alice, st
     assert "they expired before they were stored" in m.note and "Nothing can be fetched" in m.action
 
 
-def test_a_lost_synchronous_answer_may_have_been_billed(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_lost_synchronous_answer_may_have_been_billed(alice, wired, wan, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:drop] a neon street", model="z-image-turbo", n=None, size="1024*1024")
     assert submit.job_submit(job_id=job.pk, client=wan) == "unknown-outcome"
 
@@ -129,7 +129,7 @@ def test_a_lost_synchronous_answer_may_have_been_billed(alice, wired, wan, djang
     assert "nothing more can be done for the lost call" in m.action
 
 
-def test_a_task_no_job_shows_is_left_out_of_one_teams_view(alice, lighthouse, wired, wan):  # noqa: F811
+def test_a_task_no_job_shows_is_left_out_of_one_teams_view(alice, lighthouse, wired, wan):
     wan.submit(body())
     wired.clock.advance(60)
     read_provider(wan)
@@ -149,7 +149,7 @@ def test_days_the_provider_was_never_read_for_are_shown(db):
     assert not unread.readable and "tasks older than 24 hours can no longer be read" in str(unread)
 
 
-def test_reading_the_provider_covers_the_last_24_hours_and_no_more(db, wired, wan):  # noqa: F811
+def test_reading_the_provider_covers_the_last_24_hours_and_no_more(db, wired, wan):
     day = timezone.localdate()
     since_yesterday = Filters.for_period(start=day - timedelta(days=1), end=day)
     before = r.reconcile(since_yesterday).coverage
@@ -164,7 +164,7 @@ def test_reading_the_provider_covers_the_last_24_hours_and_no_more(db, wired, wa
     assert after.last_read.startswith("The provider was last read at ")
 
 
-def test_the_page_reads_the_provider_on_demand(staff, alice, wired, wan):  # noqa: F811
+def test_the_page_reads_the_provider_on_demand(staff, alice, wired, wan):
     wan.submit(body(n=2))
     wired.clock.advance(60)
     page = staff.get("/billing/reconciliation/", {"period": "today"}).content.decode()
@@ -185,7 +185,7 @@ def test_only_staff_may_read_the_provider(alice_client, wired):
     assert alice_client.get("/billing/reconciliation/read-provider").status_code in (403, 405)
 
 
-def test_the_command_exits_cleanly_when_everything_matches(alice, wired, wan, capsys, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_command_exits_cleanly_when_everything_matches(alice, wired, wan, capsys, django_capture_on_commit_callbacks):
     run_to_end(new_job(alice, django_capture_on_commit_callbacks), wan, wired)
 
     call_command("reconcile", "--read-provider")
@@ -194,7 +194,7 @@ def test_the_command_exits_cleanly_when_everything_matches(alice, wired, wan, ca
     assert "1 listed" in out and "Billed, stored and charged images match." in out
 
 
-def test_the_command_lists_each_difference_and_fails(alice, wired, wan, capsys):  # noqa: F811
+def test_the_command_lists_each_difference_and_fails(alice, wired, wan, capsys):
     task = wan.submit(body())
     wired.clock.advance(60)
 

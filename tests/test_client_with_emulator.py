@@ -31,8 +31,8 @@ from studio.wan.errors import (
     SubmissionOutcomeUnknown,
 )
 from studio.wan.responses import TaskResult
-from tests.emulator_fixtures import API_KEY, Emulator, FakeClock, body, open_png, png_data_url
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
+from tests.emulator_fixtures import API_KEY, Emulator, FakeClock, body, open_png
+from tests.images import png_data_url
 
 UTC8 = timedelta(hours=8)
 

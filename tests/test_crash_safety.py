@@ -20,11 +20,15 @@ from studio.pipeline.jobs import body_for_job
 from studio.pipeline.models import Job, JobStatus, Lease, ProviderTask
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
 from tests.pipeline_helpers import new_job, poll
-from tests.test_pipeline_services import client, wired  # noqa: F401
 
 S = JobStatus
+
+
+@pytest.fixture
+def client(wan):
+    # These tests call the studio's client `client` (in place of pytest-django's test client).
+    return wan
 
 
 def crash_while_sending(job: Job, wan: WanClient, *, lease_expired: bool = True) -> str:
@@ -42,7 +46,7 @@ def status(job: Job) -> str:
     return job.status
 
 
-def test_a_second_job_of_one_model_waits_while_the_first_submit_is_unanswered(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_second_job_of_one_model_waits_while_the_first_submit_is_unanswered(alice, wired, client, django_capture_on_commit_callbacks):
     first = new_job(alice, django_capture_on_commit_callbacks, prompt="first")
     second = new_job(alice, django_capture_on_commit_callbacks, prompt="second")
     # Its answer is still awaited (the worker may be alive): nothing else of the model is sent.
@@ -52,7 +56,7 @@ def test_a_second_job_of_one_model_waits_while_the_first_submit_is_unanswered(al
     assert status(second) == S.QUEUED and wired.stats()["tasks_created"] == 1
 
 
-def test_a_job_waiting_behind_an_interrupted_submit_settles_it_and_goes_ahead(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_job_waiting_behind_an_interrupted_submit_settles_it_and_goes_ahead(alice, wired, client, django_capture_on_commit_callbacks):
     first = new_job(alice, django_capture_on_commit_callbacks, prompt="first")
     second = new_job(alice, django_capture_on_commit_callbacks, prompt="second")
     first_task = crash_while_sending(first, client)
@@ -67,7 +71,7 @@ def test_a_job_waiting_behind_an_interrupted_submit_settles_it_and_goes_ahead(al
     assert wired.stats()["tasks_created"] == 2
 
 
-def test_another_model_has_its_own_lane(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_another_model_has_its_own_lane(alice, wired, client, django_capture_on_commit_callbacks):
     first = new_job(alice, django_capture_on_commit_callbacks, prompt="first")
     other = new_job(alice, django_capture_on_commit_callbacks, prompt="other", model="wan2.7-image-pro")
     crash_while_sending(first, client)
@@ -75,7 +79,7 @@ def test_another_model_has_its_own_lane(alice, wired, client, django_capture_on_
     assert submit.job_submit(job_id=other.pk, client=client) == "submitted"
 
 
-def test_two_interrupted_submits_of_one_model_are_both_matched_to_their_own_tasks(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_two_interrupted_submits_of_one_model_are_both_matched_to_their_own_tasks(alice, wired, client, django_capture_on_commit_callbacks):
     first = new_job(alice, django_capture_on_commit_callbacks, prompt="first")
     second = new_job(alice, django_capture_on_commit_callbacks, prompt="second")
     first_task = crash_while_sending(first, client)
@@ -91,7 +95,7 @@ def test_two_interrupted_submits_of_one_model_are_both_matched_to_their_own_task
     assert wired.stats()["tasks_created"] == 2
 
 
-def test_a_submit_that_made_no_task_is_sent_again_once_its_answer_cannot_come(alice, wired, client, settings, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_submit_that_made_no_task_is_sent_again_once_its_answer_cannot_come(alice, wired, client, settings, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks)
     assert submit._admit(job) == "admitted"
     Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
@@ -107,7 +111,7 @@ def test_a_submit_that_made_no_task_is_sent_again_once_its_answer_cannot_come(al
     assert [e.action for e in job.events.all()] == ["resent"]
 
 
-def test_tasks_the_studio_cannot_tell_apart_are_left_for_a_person_and_free_the_lane(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_tasks_the_studio_cannot_tell_apart_are_left_for_a_person_and_free_the_lane(alice, wired, client, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, prompt="ours")
     later = new_job(alice, django_capture_on_commit_callbacks, prompt="later")
     crash_while_sending(job, client)
@@ -125,7 +129,7 @@ def test_tasks_the_studio_cannot_tell_apart_are_left_for_a_person_and_free_the_l
     assert submit.job_submit(job_id=later.pk, client=client) == "submitted"
 
 
-def test_a_stale_sweep_cannot_move_a_newer_attempt(alice, wired, client, settings, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_stale_sweep_cannot_move_a_newer_attempt(alice, wired, client, settings, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks)
     assert submit._admit(job) == "admitted"
     began = timezone.now() - timedelta(seconds=settings.WAN_LEASE_SECONDS + 1)
@@ -143,7 +147,7 @@ def test_a_stale_sweep_cannot_move_a_newer_attempt(alice, wired, client, setting
     assert job.status == S.SUBMITTING and job.attempt == read_by_sweep_b.attempt + 2
 
 
-def test_only_one_sweep_runs_at_a_time(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_only_one_sweep_runs_at_a_time(alice, wired, client, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks)
     crash_while_sending(job, client)
     Lease.objects.create(name=recovery.SWEEP_LEASE, holder="another-machine:1:abc", until=timezone.now() + timedelta(seconds=60))
@@ -152,7 +156,7 @@ def test_only_one_sweep_runs_at_a_time(alice, wired, client, django_capture_on_c
     assert status(job) == S.SUBMITTING
 
 
-def test_an_answer_that_arrives_after_the_job_moved_on_is_kept_as_its_task(alice, wired, client, settings, django_capture_on_commit_callbacks):  # noqa: F811
+def test_an_answer_that_arrives_after_the_job_moved_on_is_kept_as_its_task(alice, wired, client, settings, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks)
     assert submit._admit(job) == "admitted"
     job.refresh_from_db()
@@ -167,7 +171,7 @@ def test_an_answer_that_arrives_after_the_job_moved_on_is_kept_as_its_task(alice
     assert recorded.job_id == job.pk and Job.objects.get(pk=job.pk).task_id is None
 
 
-def test_a_sync_call_whose_answer_was_lost_is_left_for_a_person_as_possibly_billed(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_sync_call_whose_answer_was_lost_is_left_for_a_person_as_possibly_billed(alice, wired, client, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, prompt="[fault:drop] a neon street", model="z-image-turbo", n=None, size="1024*1024")
 
     assert submit.job_submit(job_id=job.pk, client=client) == "unknown-outcome"
@@ -178,7 +182,7 @@ def test_a_sync_call_whose_answer_was_lost_is_left_for_a_person_as_possibly_bill
     assert wired.stats()["sync_calls"] == 1
 
 
-def test_a_store_killed_half_way_is_replaced_not_duplicated(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_store_killed_half_way_is_replaced_not_duplicated(alice, wired, client, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, n=2)
     assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
     wired.clock.advance(60)
@@ -199,7 +203,7 @@ def test_a_store_killed_half_way_is_replaced_not_duplicated(alice, wired, client
 
 
 @pytest.fixture
-def two_workers_storing_one_image(alice, wired, client, django_capture_on_commit_callbacks):  # noqa: F811
+def two_workers_storing_one_image(alice, wired, client, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, n=1)
     submit.job_submit(job_id=job.pk, client=client)
     wired.clock.advance(60)

@@ -13,7 +13,6 @@ import os
 import pytest
 
 from tests.crash_trial import OK_LINE, _fresh_pg_database, run_seed
-from tests.servers import postgres, redis  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +36,7 @@ def test_twenty_kills_on_sqlite_lose_no_paid_image_and_pay_none_twice(tmp_path, 
     _assert_trial_passed(run, capsys)
 
 
-def test_twenty_kills_on_postgres_and_redis_lose_no_paid_image_and_pay_none_twice(postgres, redis, tmp_path, capsys):  # noqa: F811
+def test_twenty_kills_on_postgres_and_redis_lose_no_paid_image_and_pay_none_twice(postgres, redis, tmp_path, capsys):
     database_url = _fresh_pg_database(postgres, "crash_trial")
     run = run_seed("postgres", _seed(2), tmp_path, database_url=database_url, redis_url=redis.url, kills=20, workers=2)
     _assert_trial_passed(run, capsys)

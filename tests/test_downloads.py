@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
-from PIL import Image
 
 from studio.pipeline.downloads import DownloadError, check_url, download_image, new_download_client
 from tests.http_script_server import ScriptServer, answer, truncate
+from tests.images import png_bytes
 
 
 def png(width: int = 300, height: int = 200) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), "#aa3366").save(out, "PNG")
-    return out.getvalue()
+    return png_bytes(width, height, "#aa3366")
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections import Counter
 from PIL import Image, ImageChops
 
 from studio.wan.capabilities import get_model, output_size, within_tolerance
-from tests.emulator_fixtures import Emulator, body, image_urls, open_png, png_data_url
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
+from tests.emulator_fixtures import Emulator, body, image_urls, open_png
+from tests.images import png_data_url
 
 
 def generate_images(

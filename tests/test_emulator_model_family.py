@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.wan.request import GenerationRequest, ImageInput, build_body
-from tests.emulator_fixtures import ASYNC_HEADERS, emulator, start_emulator  # noqa: F401
+from tests.emulator_fixtures import ASYNC_HEADERS
 from tests.wan_bodies import image_bytes
 
 TEXT2IMAGE = "/services/aigc/text2image/image-synthesis"
@@ -22,13 +22,13 @@ def image() -> ImageInput:
     return ImageInput.from_bytes(image_bytes("PNG", (512, 512)))
 
 
-def submit(emulator, path: str, body: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+def submit(emulator, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = emulator.http.post(path, json=body, headers=ASYNC_HEADERS)
     assert response.status_code == 200, response.text
     return emulator.finish(response.json()["output"]["task_id"])
 
 
-def test_wan25_answers_results_with_the_rewritten_prompt_and_task_metrics(emulator) -> None:  # noqa: F811
+def test_wan25_answers_results_with_the_rewritten_prompt_and_task_metrics(emulator) -> None:
     answer = submit(emulator, IMAGE2IMAGE, body_for("wan2.5-i2i-preview", images=(image(),), n=2, prompt_extend=True))
 
     output = answer["output"]
@@ -40,7 +40,7 @@ def test_wan25_answers_results_with_the_rewritten_prompt_and_task_metrics(emulat
     assert len(emulator.download(output["results"][1]["url"])) > 0
 
 
-def test_a_partial_failure_lists_the_failed_images_with_their_code(emulator) -> None:  # noqa: F811
+def test_a_partial_failure_lists_the_failed_images_with_their_code(emulator) -> None:
     answer = submit(emulator, TEXT2IMAGE, body_for("wan2.2-t2i-flash", "Posters [fault:partial]", n=4, size="1024*1024"))
 
     results = answer["output"]["results"]
@@ -49,7 +49,7 @@ def test_a_partial_failure_lists_the_failed_images_with_their_code(emulator) -> 
     assert answer["usage"] == {"image_count": 2}
 
 
-def test_interleave_answers_text_and_images_in_turn(emulator) -> None:  # noqa: F811
+def test_interleave_answers_text_and_images_in_turn(emulator) -> None:
     answer = submit(emulator, MULTIMODAL_ASYNC, body_for("wan2.6-image", "Latte art", enable_interleave=True, max_images=2, size="1024*1024"))
 
     content = answer["output"]["choices"][0]["message"]["content"]
@@ -57,33 +57,33 @@ def test_interleave_answers_text_and_images_in_turn(emulator) -> None:  # noqa: 
     assert content[0]["text"] == "Step 1. Latte art"
 
 
-def test_interleave_is_refused_on_the_sync_endpoint(emulator) -> None:  # noqa: F811
+def test_interleave_is_refused_on_the_sync_endpoint(emulator) -> None:
     response = emulator.generate(body_for("wan2.6-image", enable_interleave=True, max_images=2, size="1024*1024"))
     assert response.status_code == 400
     assert "enable_interleave needs an asynchronous call" in response.json()["message"]
 
 
-def test_sync_only_models_refuse_async_and_async_only_models_refuse_sync(emulator) -> None:  # noqa: F811
+def test_sync_only_models_refuse_async_and_async_only_models_refuse_sync(emulator) -> None:
     z_image = emulator.http.post(MULTIMODAL_ASYNC, json=body_for("z-image-turbo"), headers=ASYNC_HEADERS)
     assert z_image.status_code == 400 and "does not support asynchronous calls" in z_image.json()["message"]
     wan25 = emulator.http.post(IMAGE2IMAGE, json=body_for("wan2.5-i2i-preview", images=(image(),)))
     assert (wan25.status_code, wan25.json()["message"]) == (403, "current user api does not support synchronous calls")
 
 
-def test_a_model_posted_to_another_models_endpoint_is_refused(emulator) -> None:  # noqa: F811
+def test_a_model_posted_to_another_models_endpoint_is_refused(emulator) -> None:
     response = emulator.http.post(TEXT2IMAGE, json=body_for("wan2.5-i2i-preview", images=(image(),)), headers=ASYNC_HEADERS)
     assert response.status_code == 400
     assert response.json()["message"] == f"Model wan2.5-i2i-preview is not served at {TEXT2IMAGE}; use {IMAGE2IMAGE}"
 
 
-def test_z_image_turbo_answers_one_image_synchronously(emulator) -> None:  # noqa: F811
+def test_z_image_turbo_answers_one_image_synchronously(emulator) -> None:
     response = emulator.generate(body_for("z-image-turbo", size="1280*720"))
     assert response.status_code == 200, response.text
     [item] = response.json()["output"]["choices"][0]["message"]["content"]
     assert response.json()["usage"]["size"] == "1280*720" and item["type"] == "image"
 
 
-def test_mask_editing_draws_where_the_mask_is_white(emulator) -> None:  # noqa: F811
+def test_mask_editing_draws_where_the_mask_is_white(emulator) -> None:
     import io
 
     from PIL import Image
@@ -108,7 +108,7 @@ def test_mask_editing_draws_where_the_mask_is_white(emulator) -> None:  # noqa: 
 # --- What the real service refuses, by the capability table (issue 15) ------------------------
 
 
-def test_qwen_image_max_has_no_asynchronous_call(emulator) -> None:  # noqa: F811
+def test_qwen_image_max_has_no_asynchronous_call(emulator) -> None:
     # Reference: https://docs.qwencloud.com/api-reference/image-generation/qwen-text-to-image-async
     # — the async endpoint takes only qwen-image-plus and qwen-image.
     for path in (TEXT2IMAGE, MULTIMODAL_ASYNC):
@@ -117,7 +117,7 @@ def test_qwen_image_max_has_no_asynchronous_call(emulator) -> None:  # noqa: F81
         assert "Model qwen-image-max does not support asynchronous calls" in response.json()["message"]
 
 
-def test_qwen_image_max_and_plus_answer_one_image_of_1664_by_928_with_qwens_usage(emulator) -> None:  # noqa: F811
+def test_qwen_image_max_and_plus_answer_one_image_of_1664_by_928_with_qwens_usage(emulator) -> None:
     # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-api — default
     # 1664*928; usage {"width", "height", "image_count"}.
     response = emulator.generate(body_for("qwen-image-max"))
@@ -130,7 +130,7 @@ def test_qwen_image_max_and_plus_answer_one_image_of_1664_by_928_with_qwens_usag
     assert len(answer["output"]["results"]) == 1
 
 
-def test_qwen_image_plus_and_max_refuse_n_other_than_1(emulator) -> None:  # noqa: F811
+def test_qwen_image_plus_and_max_refuse_n_other_than_1(emulator) -> None:
     # Reference: qwen-image-api — n "is fixed at 1; setting another value causes an error".
     for path, model, headers in ((TEXT2IMAGE, "qwen-image-plus", ASYNC_HEADERS), (MULTIMODAL_SYNC, "qwen-image-max", {})):
         response = emulator.http.post(path, json=body_for(model, n=2), headers=headers)
@@ -138,7 +138,7 @@ def test_qwen_image_plus_and_max_refuse_n_other_than_1(emulator) -> None:  # noq
         assert "parameters.n: 2 is outside 1–1" in response.json()["message"]
 
 
-def test_base_qwen_image_edit_refuses_a_size_and_shapes_its_image_like_the_last_reference(emulator) -> None:  # noqa: F811
+def test_base_qwen_image_edit_refuses_a_size_and_shapes_its_image_like_the_last_reference(emulator) -> None:
     # Reference: https://www.alibabacloud.com/help/en/model-studio/qwen-image-edit-api
     wide = ImageInput.from_bytes(image_bytes("PNG", (2000, 1000)))
     refused = emulator.generate(body_for("qwen-image-edit", images=(wide,), size="1024*1024"))
@@ -148,7 +148,7 @@ def test_base_qwen_image_edit_refuses_a_size_and_shapes_its_image_like_the_last_
     assert answer.json()["usage"] == {"width": 1456, "height": 720, "image_count": 1}
 
 
-def test_wan22_flash_refuses_a_side_over_1440_and_makes_four_images_without_n(emulator) -> None:  # noqa: F811
+def test_wan22_flash_refuses_a_side_over_1440_and_makes_four_images_without_n(emulator) -> None:
     # Reference: https://www.alibabacloud.com/help/en/model-studio/text-to-image-v2-api-reference
     refused = emulator.http.post(TEXT2IMAGE, json=body_for("wan2.2-t2i-flash", size="1600*1000"), headers=ASYNC_HEADERS)
     assert refused.status_code == 400 and "each side must be 512–1440 px" in refused.json()["message"]
@@ -156,7 +156,7 @@ def test_wan22_flash_refuses_a_side_over_1440_and_makes_four_images_without_n(em
     assert answer["usage"] == {"image_count": 4}
 
 
-def test_wanx21_takes_a_tiff_base_image_of_512_px_and_refuses_a_smaller_one(emulator) -> None:  # noqa: F811
+def test_wanx21_takes_a_tiff_base_image_of_512_px_and_refuses_a_smaller_one(emulator) -> None:
     # Reference: https://www.alibabacloud.com/help/en/model-studio/wanx-image-edit
     tiff = ImageInput.from_bytes(image_bytes("TIFF", (512, 640)))
     answer = submit(emulator, IMAGE2IMAGE, body_for("wanx2.1-imageedit", "Colour it", images=(tiff,), function="colorization"))

@@ -34,9 +34,8 @@ from tests.emulator_fixtures import (
     body,
     image_urls,
     open_png,
-    png_data_url,
 )
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
+from tests.images import png_data_url
 
 UTC8 = timezone(timedelta(hours=8))
 TIME_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from studio.wan.capabilities import parse_size
-from tests.emulator_fixtures import Emulator, body, png_data_url
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
+from tests.emulator_fixtures import Emulator, body
+from tests.images import png_data_url
 
 SMALL = png_data_url(300, 300)
 WIDE = png_data_url(640, 480)

@@ -23,7 +23,6 @@ from studio.wan_emulator.config import config_from_command_line
 from studio.wan_emulator.tasklist import api_key_id
 from studio.wan.responses import parse_task_list_page
 from tests.emulator_fixtures import API_KEY, ASYNC_HEADERS, ASYNC_PATH, Emulator, body
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 (fixtures)
 
 UTC8 = timezone(timedelta(hours=8))
 HOUR = 3600.0

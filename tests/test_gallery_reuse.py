@@ -7,8 +7,6 @@ and the test composes the new draft as the editor's Generate button would.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,13 +17,12 @@ from studio.editor.models import Draft, DraftReference
 from studio.pipeline.jobs import request_for_job
 from studio.pipeline.models import Job, JobStatus
 from tests.gallery_helpers import finished_job
+from tests.images import png_bytes
 
 
 
 def png(width: int, height: int, colour: str, name: str) -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, "PNG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+    return SimpleUploadedFile(name, png_bytes(width, height, colour), content_type="image/png")
 
 
 def editor_job(client, user, *, uploads=(), boxes=None, **fields) -> Job:

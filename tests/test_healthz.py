@@ -6,7 +6,6 @@ import socket
 
 import pytest
 
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 - fixtures
 
 SECRET_KEY_MARKER = "sk-healthz-secret-0123456789"
 
@@ -18,7 +17,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def real_provider(settings, start_emulator):  # noqa: F811
+def real_provider(settings, start_emulator):
     """The studio configured as with a real key, pointed at an emulator that accepts that key."""
     server = start_emulator(api_keys=frozenset({SECRET_KEY_MARKER}))
     settings.DASHSCOPE_API_KEY = SECRET_KEY_MARKER
@@ -67,7 +66,6 @@ def test_a_refused_key_is_reported_as_such(client, db, settings, real_provider, 
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["provider"] == {"status": "error", "reason": "the provider refused the API key (401)"}
-
 
 
 def test_the_probe_is_a_task_query_of_the_account_and_never_waits_for_one(client, db, real_provider, media):

@@ -16,8 +16,7 @@ from studio.pipeline import submit
 from studio.pipeline.models import JobStatus
 from studio.pipeline.store import job_download
 from studio.wan.capabilities import MODELS
-from tests.billing_helpers import new_job, poll, price, wan, wired  # noqa: F401
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
+from tests.billing_helpers import new_job, poll, price
 from tests.pipeline_helpers import png_reference
 
 S = JobStatus
@@ -65,7 +64,7 @@ def test_every_new_model_has_an_end_to_end_case() -> None:
     assert {model for model, *_ in CASES.values()} == set(MODELS) - {"wan2.7-image-pro", "wan2.7-image"}
 
 
-def run(job, wan, emulator) -> object:  # noqa: F811
+def run(job, wan, emulator) -> object:
     sent = submit.job_submit(job_id=job.pk, client=wan)
     caps = MODELS[job.model]
     # Sync-only models answer with the images; the others are polled like any task.
@@ -82,7 +81,7 @@ def run(job, wan, emulator) -> object:  # noqa: F811
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_job_of_each_model_reaches_the_gallery_and_is_charged_once(
-    case, alice, client, wired, wan, django_capture_on_commit_callbacks  # noqa: F811
+    case, alice, client, wired, wan, django_capture_on_commit_callbacks
 ):
     model, options, references, made = CASES[case]
     price(model, "emulator", "0.01")
@@ -102,7 +101,7 @@ def test_a_job_of_each_model_reaches_the_gallery_and_is_charged_once(
     assert f"A harbour at dusk ({case})" in page.content.decode()
 
 
-def test_interleaved_text_is_shown_with_the_images_in_order(alice, client, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_interleaved_text_is_shown_with_the_images_in_order(alice, client, wired, wan, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, model="wan2.6-image", prompt="A three-step latte art guide",
                   n=None, size="1024*1024", enable_interleave=True, max_images=3)
     job = run(job, wan, wired)
@@ -115,7 +114,7 @@ def test_interleaved_text_is_shown_with_the_images_in_order(alice, client, wired
     assert 'aria-current="page"' in html and "Text and images, as answered" in html
 
 
-def test_the_rewritten_prompt_of_wan25_is_shown(alice, client, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_rewritten_prompt_of_wan25_is_shown(alice, client, wired, wan, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, model="wan2.5-i2i-preview", prompt="Put the clock on the table",
                   references=(REF,), n=1, size=None, prompt_extend=True)
     job = run(job, wan, wired)
@@ -127,7 +126,7 @@ def test_the_rewritten_prompt_of_wan25_is_shown(alice, client, wired, wan, djang
     assert "As the provider rewrote it" in html and part["actual_prompt"] in html
 
 
-def test_outpainting_makes_the_picture_larger_by_its_scales(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_outpainting_makes_the_picture_larger_by_its_scales(alice, wired, wan, django_capture_on_commit_callbacks):
     job = new_job(alice, django_capture_on_commit_callbacks, model="wanx2.1-imageedit", prompt="A wider view",
                   references=(REF,), n=1, size=None, function="expand",
                   top_scale=1.5, bottom_scale=1.5, left_scale=2.0, right_scale=2.0)
@@ -137,7 +136,7 @@ def test_outpainting_makes_the_picture_larger_by_its_scales(alice, wired, wan, d
     assert (output.width, output.height) == (1280, 768)
 
 
-def test_the_mask_is_sent_with_the_job_and_kept_for_reuse(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_mask_is_sent_with_the_job_and_kept_for_reuse(alice, wired, wan, django_capture_on_commit_callbacks):
     from studio.pipeline.jobs import body_for_job
 
     job = new_job(alice, django_capture_on_commit_callbacks, model="wanx2.1-imageedit", prompt="A ceramic rabbit",
@@ -149,7 +148,7 @@ def test_the_mask_is_sent_with_the_job_and_kept_for_reuse(alice, wired, wan, dja
         assert mask.size == (640, 512) and mask.getbbox() == (100, 80, 300, 240)
 
 
-def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan, django_capture_on_commit_callbacks):
     from studio.pipeline import recovery
 
     job = new_job(alice, django_capture_on_commit_callbacks, model="z-image-turbo", prompt="A lost answer [fault:drop]",
@@ -165,7 +164,7 @@ def test_a_sync_call_whose_answer_is_lost_is_never_sent_again(alice, wired, wan,
     assert wired.stats()["sync_by_prompt"] == {"A lost answer [fault:drop]": 1}
 
 
-def test_wanx21_never_has_more_than_its_two_documented_tasks_in_flight(alice, wired, wan, settings, django_capture_on_commit_callbacks):  # noqa: F811
+def test_wanx21_never_has_more_than_its_two_documented_tasks_in_flight(alice, wired, wan, settings, django_capture_on_commit_callbacks):
     settings.WAN_MAX_CONCURRENT_TASKS = 10
     settings.WAN_SUBMITS_PER_SECOND = 100
     jobs = [

@@ -35,7 +35,8 @@ from dashscope.aigc.image_generation import ImageGeneration
 from dashscope.api_entities.dashscope_response import Message
 
 from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
-from tests.emulator_fixtures import API_KEY, open_png, png_data_url
+from tests.emulator_fixtures import API_KEY, open_png
+from tests.images import png_data_url
 
 UTC8 = timezone(timedelta(hours=8))
 EDIT_PROMPT = "Spray the graffiti from image 2 onto the car in image 1"

@@ -18,26 +18,18 @@ from studio.pipeline.jobs import CannotCancel, job_cancel, request_for_job
 from studio.pipeline.models import Job, JobStatus, ProviderAccount
 from studio.pipeline.store import job_download
 from studio.wan.client import WanClient
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401
 from tests.pipeline_helpers import new_job, png_reference, poll
 
 S = JobStatus
 
 
 @pytest.fixture
-def wired(settings, emulator, media):  # noqa: F811
-    settings.DASHSCOPE_BASE_URL = emulator.url
-    settings.WAN_EMULATOR = True
-    return emulator
+def client(wan):
+    # These tests call the studio's client `client` (in place of pytest-django's test client).
+    return wan
 
 
-@pytest.fixture
-def client(wired):
-    with WanClient(api_key=provider.api_key(), base_url=wired.url, sleep=lambda s: None) as c:
-        yield c
-
-
-def run_to_success(job: Job, client: WanClient, emulator) -> Job:  # noqa: F811
+def run_to_success(job: Job, client: WanClient, emulator) -> Job:
     assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
     emulator.clock.advance(60)
     job = poll(job, client)
@@ -144,7 +136,7 @@ def test_partial_success_keeps_what_came_and_says_so(alice, wired, client, djang
     assert job.partial and "2 of 4 images" in job.error_message
 
 
-def test_an_expired_result_url_ends_expired(alice, start_emulator, settings, media, django_capture_on_commit_callbacks):  # noqa: F811
+def test_an_expired_result_url_ends_expired(alice, start_emulator, settings, media, django_capture_on_commit_callbacks):
     # Phases of zero seconds keep the emulator's clock on the real one that expiry is judged by.
     instant = start_emulator(pending_seconds=0, running_seconds=0)
     settings.DASHSCOPE_BASE_URL = instant.url

@@ -19,7 +19,6 @@ from studio.pipeline import provider, query_budget
 from studio.pipeline.models import Job, JobStatus, TaskQueryWindow
 from studio.wan.client import WanClient
 from studio.wan.errors import RateLimitError
-from tests.emulator_fixtures import emulator, start_emulator  # noqa: F401 - fixtures
 from tests.pipeline_helpers import new_job
 
 S = JobStatus
@@ -38,13 +37,6 @@ def most_in_any_second(times: list[float]) -> int:
             first += 1
         most = max(most, last - first + 1)
     return most
-
-
-@pytest.fixture
-def wired(settings, emulator, media):  # noqa: F811
-    settings.DASHSCOPE_BASE_URL = emulator.url
-    settings.WAN_EMULATOR = True
-    return emulator
 
 
 @pytest.mark.django_db(transaction=True)

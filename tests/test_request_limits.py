@@ -7,10 +7,10 @@ import io
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.test import RequestFactory
-from PIL import Image
 
 from studio.editor.models import Draft
 from studio.wan.capabilities import MODELS
+from tests.images import png_upload
 
 MB = 1024 * 1024
 MOST_IMAGES = max(caps.images.count.hi for caps in MODELS.values())
@@ -18,11 +18,7 @@ LARGEST_IMAGE = max(caps.images.max_bytes for caps in MODELS.values())
 
 
 def png(name: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (300, 300), "teal").save(buffer, "PNG")
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
+    return png_upload(name, 300, 300, "teal")
 
 
 def test_the_limits_come_from_the_models_table():

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import postgres, redis, s3  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_two_clusters_on_postgres_redis_and_s3_lose_nothing_when_one_is_killed(postgres, redis, s3, tmp_path):  # noqa: F811
+def test_two_clusters_on_postgres_redis_and_s3_lose_nothing_when_one_is_killed(postgres, redis, s3, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHSCOPE_", "WAN_", "Q_", "S3_", "AWS_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="studio.settings",

@@ -337,6 +337,14 @@ def test_429_after_all_retries_carries_retry_after(client, server, sleeps):
     assert error.retry_after == 2.0 and sleeps.calls == [2.0, 2.0]
 
 
+def test_a_long_retry_after_is_not_cut_short_by_retrying_sooner(client, server, sleeps):
+    server.script(answer(429, error_body("Throttling.RateQuota"), {"Retry-After": "120"}),
+                  answer(200, SUBMIT_OK))
+    error = raised(RateLimitError, lambda: client.submit(BODY))
+    # Handed back to the caller, who waits the two minutes asked for; nothing was sent meanwhile.
+    assert error.retry_after == 120.0 and sleeps.calls == [] and len(server.requests) == 1
+
+
 def test_submit_is_retried_when_the_connection_was_refused(sleeps):
     port = free_port()
     late = ScriptServer(port=port)

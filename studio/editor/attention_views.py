@@ -13,10 +13,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
+from studio.accounts.access import job_for_user
 from studio.pipeline import attention
 from studio.pipeline.models import Job, JobStatus
 
@@ -25,14 +26,9 @@ NOTE_REQUIRED = "“Why” is required: say why you decide this (the note is kep
 CHOOSE_A_TASK = "Choose one of the candidate tasks to adopt."
 
 
-def _visible_jobs(request: HttpRequest) -> QuerySet[Job]:
-    jobs = Job.objects.filter(deleted_at__isnull=True).select_related("team", "owner")
-    # Staff decide for every team; everyone else sees their own teams' jobs only.
-    return jobs if request.user.is_staff else jobs.filter(team__in=teams.visible_teams(request.user))
-
-
 def _job_for_user(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(_visible_jobs(request), pk=job_id)
+    # Staff decide for every team; everyone else sees their own teams' jobs only.
+    return job_for_user(request.user, job_id, staff_sees_all=True)
 
 
 def parked_jobs(request: HttpRequest) -> QuerySet[Job]:

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.accounts import teams
+from studio.accounts.access import job_for_user
 from studio.pipeline.jobs import CannotCancel, job_cancel
-from studio.pipeline.models import Job
-
-
-def _job_of(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(Job.objects.filter(team__in=teams.visible_teams(request.user), deleted_at__isnull=True), pk=job_id)
 
 
 @require_GET
 def job_card(request: HttpRequest, job_id: int) -> HttpResponse:
-    return render(request, "editor/_job_card.html", {"job": _job_of(request, job_id)})
+    return render(request, "editor/_job_card.html", {"job": job_for_user(request.user, job_id)})
 
 
 @require_POST
 def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job_of(request, job_id)
+    job = job_for_user(request.user, job_id)
     try:
         job = job_cancel(job=job)
     except CannotCancel as exc:
@@ -33,7 +28,7 @@ def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 def job_image(request: HttpRequest, job_id: int, index: int, kind: str) -> FileResponse:
-    output = _job_of(request, job_id).outputs.filter(index=index).first()
+    output = job_for_user(request.user, job_id).outputs.filter(index=index).first()
     if output is None:
         raise Http404("No such image")
     field = output.thumbnail if kind == "thumb" else output.file

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
+from studio.accounts.access import image_for_user
 from studio.accounts.models import Membership
 from studio.gallery import curation, presenters, queries, review
 from studio.gallery.models import Board
@@ -23,7 +24,7 @@ PAGE = "gallery/image.html"
 
 
 def _image(request: HttpRequest, output_id: int) -> tuple[OutputImage, Membership | None]:
-    output = queries.image_for_user(request.user, output_id)
+    output = image_for_user(request.user, output_id)
     return output, teams.membership_of(request.user, output.job.team_id)
 
 
@@ -121,7 +122,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         # "Next" names the image just seen; like any image id, it must be one of the team's.
         if parse_whole(after_id) is None:
             raise Http404("No such image")
-        after = queries.image_for_user(request.user, parse_whole(after_id))
+        after = image_for_user(request.user, parse_whole(after_id))
         if after.job.team_id != membership.team_id:
             raise Http404("No such image in this team's queue")
     template = "gallery/review_queue.html#queue-card" if request.htmx else "gallery/review_queue.html"

@@ -10,30 +10,17 @@ import logging
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
-from studio.gallery import queries, reuse, trash, zips
+from studio.accounts.access import image_for_user, job_for_user
+from studio.gallery import reuse, trash, zips
 from studio.numbers import parse_whole
-from studio.pipeline.models import Job, JobStatus, OutputImage
+from studio.pipeline.models import Job, OutputImage
 
 log = logging.getLogger(__name__)
-
-
-def _gallery_jobs(user):
-    """Jobs the user sees in the gallery: succeeded, not in the trash, in one of their teams."""
-    return Job.objects.filter(team__in=teams.visible_teams(user), status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
-
-
-def _gallery_job(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(_gallery_jobs(request.user), pk=job_id)
-
-
-def _trashed_job(request: HttpRequest, job_id: int) -> Job:
-    trashed = Job.objects.filter(team__in=teams.visible_teams(request.user), deleted_at__isnull=False)
-    return get_object_or_404(trashed, pk=job_id)
 
 
 def _plain(message: str, status: int) -> HttpResponse:
@@ -57,7 +44,7 @@ def _for_zip(outputs):
 
 @require_GET
 def download(request: HttpRequest, output_id: int) -> FileResponse:
-    output = queries.image_for_user(request.user, output_id)
+    output = image_for_user(request.user, output_id)
     try:
         handle = output.file.open("rb")
     except FileNotFoundError:
@@ -71,7 +58,7 @@ def download(request: HttpRequest, output_id: int) -> FileResponse:
 
 @require_GET
 def job_zip(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
-    job = _gallery_job(request, job_id)
+    job = job_for_user(request.user, job_id, in_gallery=True)
     outputs = list(_for_zip(OutputImage.objects.filter(job=job)))
     return _zip_response(outputs, zips.job_zip_filename(job))
 
@@ -91,7 +78,7 @@ def selection_zip(request: HttpRequest) -> HttpResponse:
     if len(ids) > zips.SELECTION_MAX_IMAGES:
         most = zips.SELECTION_MAX_IMAGES
         return _plain(f"Images: {len(ids)} selected; a ZIP holds at most {most}. Download them in parts.", 400)
-    outputs = list(_for_zip(queries.visible_images(request.user).filter(pk__in=ids)))
+    outputs = list(_for_zip(OutputImage.objects.visible_to(request.user).filter(pk__in=ids)))
     if len(outputs) != len(ids):
         # One image the person may not see spoils the whole request: no partial archive.
         raise Http404("No such image")
@@ -111,7 +98,7 @@ def _zip_response(outputs: list[OutputImage], filename: str) -> StreamingHttpRes
 
 @require_POST
 def reuse_settings(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _gallery_job(request, job_id)
+    job = job_for_user(request.user, job_id, in_gallery=True)
     reuse.draft_from_job(job=job, owner=request.user)
     messages.success(request, f"A new draft with the settings and references of job {job.pk}.")
     return redirect("editor:editor")
@@ -119,7 +106,7 @@ def reuse_settings(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_POST
 def use_as_reference(request: HttpRequest, output_id: int) -> HttpResponse:
-    output = queries.image_for_user(request.user, output_id)
+    output = image_for_user(request.user, output_id)
     new_draft = request.POST.get("draft") == "new"
     try:
         reuse.output_to_draft(output=output, owner=request.user, new_draft=new_draft)
@@ -137,7 +124,7 @@ def use_as_reference(request: HttpRequest, output_id: int) -> HttpResponse:
 
 @require_POST
 def job_delete(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _gallery_job(request, job_id)
+    job = job_for_user(request.user, job_id, in_gallery=True)
     try:
         trash.job_trash(job=job, by=request.user, membership=teams.membership_of(request.user, job.team_id))
     except trash.TrashRefused as exc:
@@ -169,7 +156,7 @@ def _trash_page(request: HttpRequest, *, problem: str = "", problem_job: int | N
 
 @require_POST
 def job_restore(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _trashed_job(request, job_id)
+    job = job_for_user(request.user, job_id, trash=True)
     try:
         trash.job_restore(job=job, membership=teams.membership_of(request.user, job.team_id))
     except trash.TrashRefused as exc:
@@ -180,7 +167,7 @@ def job_restore(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_POST
 def job_purge(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _trashed_job(request, job_id)
+    job = job_for_user(request.user, job_id, trash=True)
     try:
         purged = trash.job_purge(
             job=job, membership=teams.membership_of(request.user, job.team_id), confirm=request.POST.get("confirm", "")

@@ -56,11 +56,6 @@ class Filters:
     cursor: Cursor | None = None
 
     @property
-    def narrows_images(self) -> bool:
-        """Whether some filter picks images rather than whole jobs."""
-        return bool(self.state or self.starred or self.board)
-
-    @property
     def active(self) -> bool:
         return any((self.author, self.model, self.state, self.starred, self.board, self.date_from, self.date_to, self.q))
 

@@ -1,7 +1,7 @@
-"""Reads (selectors) of the gallery: which images a person may see, the grid's pages, the queue.
+"""Reads (selectors) of the gallery: the grid's pages and the review queue.
 
-Only the images of succeeded, non-trashed jobs of a person's teams are in the gallery. Anything
-else — another team's image, a trashed job — is a 404, the same answer as for an unknown id.
+Only the images of succeeded, non-trashed jobs of a team are in the gallery; which of them a person
+may open is `OutputImage.objects.visible_to` (studio.accounts.access answers 404 for the rest).
 """
 
 from __future__ import annotations
@@ -10,43 +10,16 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
-
-from studio.accounts import teams
 from studio.gallery.filters import Cursor, Filters
 from studio.gallery.models import BoardItem, ReviewState, Star
-from studio.pipeline.models import Job, JobReference, JobStatus, OutputImage
+from studio.pipeline.models import Job, OutputImage
 
 # Jobs per page of the grid (a job is one tile, or one tile per image for a batch).
 GRID_PAGE_JOBS = 24
 
 
 def gallery_jobs(team) -> QuerySet[Job]:
-    return Job.objects.filter(team=team, status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
-
-
-def visible_images(user) -> QuerySet[OutputImage]:
-    return OutputImage.objects.filter(
-        job__team__in=teams.visible_teams(user), job__status=JobStatus.SUCCEEDED, job__deleted_at__isnull=True
-    )
-
-
-def image_for_user(user, output_id: int) -> OutputImage:
-    """The image with its job, author and review, or 404 unless it is in one of the user's teams."""
-    return get_object_or_404(
-        visible_images(user).select_related("job", "job__owner", "job__team", "review", "review__set_by"),
-        pk=output_id,
-    )
-
-
-def reference_for_user(user, job_id: int, position: int) -> JobReference:
-    return get_object_or_404(
-        JobReference.objects.select_related("job").filter(
-            job__team__in=teams.visible_teams(user), job__deleted_at__isnull=True
-        ),
-        job_id=job_id,
-        position=position,
-    )
+    return Job.objects.filter(team=team).in_gallery()
 
 
 def unreviewed() -> Q:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studio.accounts import teams
+from studio.accounts.access import image_for_user, reference_for_user
 from studio.gallery import curation, presenters, queries, trash
 from studio.gallery.filters import FilterForm
 from studio.gallery.models import BOARD_NAME_MAX_CHARS, Board
@@ -45,7 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def image(request: HttpRequest, output_id: int) -> HttpResponse:
-    output = queries.image_for_user(request.user, output_id)
+    output = image_for_user(request.user, output_id)
     membership = teams.membership_of(request.user, output.job.team_id)
     context = presenters.image_context(output, request.user, membership)
     context["can_trash"] = trash.can_trash(output.job, request.user, membership)
@@ -54,7 +55,7 @@ def image(request: HttpRequest, output_id: int) -> HttpResponse:
 
 @require_GET
 def reference(request: HttpRequest, job_id: int, position: int) -> FileResponse:
-    ref = queries.reference_for_user(request.user, job_id, position)
+    ref = reference_for_user(request.user, job_id, position)
     content_type = ref.mime if ref.mime in REFERENCE_TYPES else "application/octet-stream"
     response = FileResponse(ref.file.open("rb"), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -65,7 +66,7 @@ def reference(request: HttpRequest, job_id: int, position: int) -> FileResponse:
 @require_GET
 def reference_mask(request: HttpRequest, job_id: int, position: int) -> FileResponse:
     # The mask painted on a reference (wanx2.1 mask editing), behind the reference's own check.
-    ref = queries.reference_for_user(request.user, job_id, position)
+    ref = reference_for_user(request.user, job_id, position)
     if not ref.mask:
         raise Http404("This reference was sent without a mask.")
     response = FileResponse(ref.mask.open("rb"), content_type="image/png")

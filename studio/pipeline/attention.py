@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.accounts import teams
-from studio.pipeline import dispatch, provider, transitions
+from studio.pipeline import dispatch, follower, provider, transitions
 from studio.pipeline.models import Job, JobEvent, JobStatus, ProviderTask
 from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
@@ -260,7 +260,7 @@ def job_send_again(*, job: Job, by, note: str) -> Job:
         ):
             raise CannotDecide("The job changed while you decided; look again.", conflict=True)
         record(job, "resent", note.strip(), by)
-        dispatch.ring("studio.pipeline.tasks.submit_job", job.pk)
+        dispatch.ring(dispatch.Doorbell.SUBMIT, job.pk)
     job.refresh_from_db()
     return job
 
@@ -285,7 +285,4 @@ def job_give_up(*, job: Job, by, note: str) -> Job:
 
 
 def _ring_follower() -> None:
-    # Deferred: the queue tasks module imports the pipeline's services, this one among them.
-    from studio.pipeline.tasks import ensure_follower
-
-    transaction.on_commit(ensure_follower)
+    transaction.on_commit(follower.ensure_follower)

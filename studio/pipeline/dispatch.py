@@ -3,15 +3,24 @@
 Messages carry only a job id. They may be lost (a crash before enqueue, or Redis' at-most-once
 delivery) or delivered twice; neither matters, because each task re-reads the job row and its
 moves are conditional. `ring_due` rings again for every job whose time has come.
+
+The services ring a `Doorbell`; which function answers it is said once, where that function is
+defined (studio.pipeline.tasks, `@answers(...)`), so the services need not import the queue's
+entry points that call them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from enum import StrEnum
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.tasks import async_task
+from django_q.utils import get_func_repr
 
 from studio.pipeline.models import Job, JobStatus
 
@@ -19,12 +28,46 @@ S = JobStatus
 # After ringing, a job is not rung again for this long unless its task reschedules it.
 RING_GAP = timedelta(seconds=30)
 
+F = TypeVar("F", bound=Callable[..., object])
 
-def ring(func: str, job_id: int) -> None:
-    """Enqueue `func(job_id)` once the current transaction (if any) has committed."""
-    from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task(func, job_id, group=func.rsplit(".", 1)[-1]))
+class Doorbell(StrEnum):
+    """What a queue message asks a worker to do; the value is the message's group."""
+
+    SUBMIT = "submit_job"
+    DOWNLOAD = "download_job"
+    FOLLOW = "follow"
+    SWEEP = "sweep"
+
+
+_answered_by: dict[Doorbell, Callable[..., object]] = {}
+
+
+def answers(doorbell: Doorbell) -> Callable[[F], F]:
+    """Make the decorated queue task the one that runs when `doorbell` rings."""
+
+    def register(func: F) -> F:
+        _answered_by[doorbell] = func
+        return func
+
+    return register
+
+
+def task_path(doorbell: Doorbell) -> str:
+    # Messages and schedules carry the function's dotted path (as before): a message queued by an
+    # older release still finds its function, and no code object is pickled onto the broker.
+    # Registered when studio.pipeline.tasks is imported (PipelineConfig.ready).
+    return get_func_repr(_answered_by[doorbell])
+
+
+def enqueue(doorbell: Doorbell, *args: object) -> None:
+    """Queue the doorbell's task now."""
+    async_task(task_path(doorbell), *args, group=doorbell.value)
+
+
+def ring(doorbell: Doorbell, job_id: int) -> None:
+    """Queue the doorbell's task for `job_id` once the current transaction (if any) has committed."""
+    transaction.on_commit(lambda: enqueue(doorbell, job_id))
 
 
 def ring_lane(api_key_id: str, model: str) -> bool:
@@ -32,7 +75,7 @@ def ring_lane(api_key_id: str, model: str) -> bool:
     free again, rather than leaving it to wait out its fallback time (studio.pipeline.submit)."""
     job_id = claim_lane_next(api_key_id, model)
     if job_id is not None:
-        ring("studio.pipeline.tasks.submit_job", job_id)
+        ring(Doorbell.SUBMIT, job_id)
     return job_id is not None
 
 
@@ -60,10 +103,7 @@ def ring_due(limit: int = 200) -> int:
     now = timezone.now()
     rung = 0
     lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    for status, func in (
-        (S.QUEUED, "studio.pipeline.tasks.submit_job"),
-        (S.DOWNLOADING, "studio.pipeline.tasks.download_job"),
-    ):
+    for status, doorbell in ((S.QUEUED, Doorbell.SUBMIT), (S.DOWNLOADING, Doorbell.DOWNLOAD)):
         due = Job.objects.filter(lease_free, status=status, next_attempt_at__lte=now).values_list(
             "id", "next_attempt_at"
         )[:limit]
@@ -72,6 +112,6 @@ def ring_due(limit: int = 200) -> int:
             if Job.objects.filter(pk=job_id, status=status, next_attempt_at=when).update(
                 next_attempt_at=now + RING_GAP
             ):
-                ring(func, job_id)
+                ring(doorbell, job_id)
                 rung += 1
     return rung

@@ -94,7 +94,7 @@ def job_create(
                 reference.mask.save(f"{position}-mask.png", ContentFile(ref.mask), save=False)
             reference.save()
         # The row and its doorbell commit together; if the message is lost, ring_due rings again.
-        dispatch.ring("studio.pipeline.tasks.submit_job", job.id)
+        dispatch.ring(dispatch.Doorbell.SUBMIT, job.id)
     return job
 
 

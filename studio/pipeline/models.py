@@ -9,26 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SUBMITTING = "submitting", "Submitting"
-    SUBMITTED = "submitted", "Submitted"
-    RUNNING = "running", "Running"
-    DOWNLOADING = "downloading", "Downloading"
-    SUCCEEDED = "succeeded", "Done"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
-    EXPIRED = "expired", "Expired"
-    # The submit was sent but its answer never came: the provider may have created a task.
-    # Not resubmitted automatically, so nobody pays twice; a person decides.
-    UNKNOWN_OUTCOME = "unknown_outcome", "Needs attention"
-
-
-TERMINAL_STATUSES = frozenset(
-    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNKNOWN_OUTCOME}
-)
-IN_FLIGHT_STATUSES = frozenset({JobStatus.SUBMITTED, JobStatus.RUNNING})
+from studio.pipeline.explain import explain
+# The states are read from here by most of the studio, as before they had their own module.
+from studio.pipeline.statuses import IN_FLIGHT_STATUSES, TERMINAL_STATUSES, JobStatus  # noqa: F401
+from studio.wan.capabilities import get_model
+from studio.wan.errors import pause_reason_for
 
 
 def reference_path(instance: JobReference, filename: str) -> str:
@@ -47,6 +32,22 @@ def output_path(instance: OutputImage, filename: str) -> str:
 
 def thumbnail_path(instance: OutputImage, filename: str) -> str:
     return f"thumbnails/{instance.job_id}/{instance.index}.webp"
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user, *, trash: bool = False) -> JobQuerySet:
+        """The jobs of the user's teams that are not in the trash (`trash=True`: the ones that are).
+
+        Every page and action that names a job starts here, so another team's job is simply not
+        found: the same 404 as an unknown id, which tells an outsider nothing.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        # One membership per (team, user), so the join never repeats a job.
+        return self.filter(team__memberships__user=user, deleted_at__isnull=not trash)
+
+    def in_gallery(self) -> JobQuerySet:
+        return self.filter(status=JobStatus.SUCCEEDED, deleted_at__isnull=True)
 
 
 class Job(models.Model):
@@ -115,6 +116,8 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -141,8 +144,6 @@ class Job(models.Model):
 
     def max_images_billed(self) -> int:
         """The most images this job can be billed for (n, max_images, or their defaults)."""
-        from studio.wan.capabilities import get_model
-
         p = self.parameters
         return get_model(self.model).max_images_billed(
             n=self.requested_n,
@@ -168,9 +169,6 @@ class Job(models.Model):
         # A queued job is canceled locally; a submitted (PENDING) task at the provider.
         return self.status in (JobStatus.QUEUED, JobStatus.SUBMITTED)
 
-    def elapsed_seconds(self, now) -> float:
-        return (now - self.created_at).total_seconds()
-
     def unit_price(self) -> Decimal | None:
         """The price in force when the job was made: later price changes never re-price it."""
         from studio.accounting.prices import unit_price
@@ -178,9 +176,12 @@ class Job(models.Model):
         return unit_price(self.model, self.region, at=self.created_at)
 
     def explanation(self) -> str:
-        from studio.pipeline.explain import explain
+        return explain(status=self.status, error_code=self.error_code)
 
-        return explain(self)
+
+class JobReferenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> JobReferenceQuerySet:
+        return self.filter(job__in=Job.objects.visible_to(user))
 
 
 class JobReference(models.Model):
@@ -197,9 +198,17 @@ class JobReference(models.Model):
     # wanx2.1 mask editing: white is edited, black kept; the same pixels as the file.
     mask = models.FileField(upload_to=mask_path, max_length=255, blank=True)
 
+    objects = JobReferenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_reference_position")]
+
+
+class OutputImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OutputImageQuerySet:
+        """The images in the gallery of the user's teams: of succeeded jobs not in the trash."""
+        return self.filter(job__in=Job.objects.visible_to(user).in_gallery())
 
 
 class OutputImage(models.Model):
@@ -213,6 +222,8 @@ class OutputImage(models.Model):
     sha256 = models.CharField(max_length=64)
     source_url = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutputImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["job", "index"]
@@ -322,10 +333,7 @@ class ProviderAccount(models.Model):
     @property
     def pause_reason(self) -> str:
         """Why submissions wait, in words an operator can act on."""
-        for marker, reason in PAUSE_REASONS:
-            if marker in self.pause_code:
-                return reason
-        return self.pause_message or self.pause_code
+        return pause_reason_for(self.pause_code) or self.pause_message or self.pause_code
 
 
 class TaskQueryWindow(models.Model):
@@ -343,12 +351,3 @@ class TaskQueryWindow(models.Model):
     def __str__(self) -> str:
         return f"Task queries of account {self.account}"
 
-
-# Matched against the provider's error code, most specific first.
-PAUSE_REASONS = (
-    ("InvalidApiKey", "the provider refused the API key (check DASHSCOPE_API_KEY and its region)"),
-    ("Arrearage", "the Alibaba Cloud account is in arrears (top it up in the billing console)"),
-    ("FreeTierOnly", "the account's free quota is used up and it is set to use the free tier only"),
-    ("AllocationQuota", "the account's quota for this model is used up"),
-    ("AccessDenied", "the account may not use this model or region"),
-)

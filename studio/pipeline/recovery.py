@@ -22,6 +22,7 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.db.models import Q
 from django.utils import timezone
@@ -75,8 +76,17 @@ def _stuck_submissions() -> list[Job]:
     return list(Job.objects.filter(stuck | recheck, task_id__isnull=True).order_by("submitting_at")[:50])
 
 
+class Reconciled(StrEnum):
+    """What an interrupted submission became."""
+
+    ADOPTED = "adopted"
+    RESENT = "resent"
+    WAITING = "waiting"
+    ATTENTION = "attention"
+
+
 def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str, int]:
-    counts = {"adopted": 0, "resent": 0, "waiting": 0, "attention": 0}
+    counts = {outcome.value: 0 for outcome in Reconciled}
     stuck = _stuck_submissions()
     if not stuck:
         return counts
@@ -91,7 +101,7 @@ def reconcile_stuck_submissions(*, client: WanClient | None = None) -> dict[str,
     return counts
 
 
-def reconcile_lane(api_key_id: str, model: str, *, client: WanClient) -> str | None:
+def reconcile_lane(api_key_id: str, model: str, *, client: WanClient) -> Reconciled | None:
     """Settle the interrupted submission holding a lane (key and model), if there is one."""
     holder = Job.objects.filter(
         api_key_id=api_key_id, model=model, status=S.SUBMITTING, lease_until__lt=timezone.now(), task_id__isnull=True
@@ -99,13 +109,13 @@ def reconcile_lane(api_key_id: str, model: str, *, client: WanClient) -> str | N
     return reconcile(holder, client) if holder is not None else None
 
 
-def reconcile(job: Job, client: WanClient) -> str:
+def reconcile(job: Job, client: WanClient) -> Reconciled:
     """Decide what an interrupted submission became: adopted, resent, waiting or attention."""
     attempt = job.attempt
     caps = MODELS.get(job.model)
     if caps is not None and caps.sync_only:
         attention.park(job, attempt=attempt, reason=attention.SYNC_LOST)
-        return "attention"
+        return Reconciled.ATTENTION
     now = timezone.now()
     start, end, closes = attention.submission_window(job, now)
     try:
@@ -114,12 +124,12 @@ def reconcile(job: Job, client: WanClient) -> str:
         log.warning("job %s: provider task list unavailable (%s)", job.pk, type(exc).__name__)
         return _list_unavailable(job, attempt, now)
     if len(candidates) == 1:
-        return "adopted" if attention.adopt(job, attempt=attempt, task=candidates[0]) else "waiting"
+        return Reconciled.ADOPTED if attention.adopt(job, attempt=attempt, task=candidates[0]) else Reconciled.WAITING
     if not candidates:
         if now <= closes:
             # The answer could still be on its way (or the task not yet listed): look again then.
             transitions.update_if(job.pk, job.status, attempt=attempt, lease_until=closes, next_attempt_at=closes)
-            return "waiting"
+            return Reconciled.WAITING
         if transitions.move(
             job.pk,
             job.status,
@@ -133,19 +143,19 @@ def reconcile(job: Job, client: WanClient) -> str:
         ):
             log.info("job %s: interrupted submit never reached the provider; queued again", job.pk)
             attention.record(job, "resent", "The provider's task list shows no task from the interrupted submit.")
-        return "resent"
+        return Reconciled.RESENT
     attention.park(job, attempt=attempt, reason=attention.AMBIGUOUS, candidates=candidates, window=(start, end))
-    return "attention"
+    return Reconciled.ATTENTION
 
 
-def _list_unavailable(job: Job, attempt: int, now: datetime) -> str:
+def _list_unavailable(job: Job, attempt: int, now: datetime) -> Reconciled:
     began = job.submitting_at or job.created_at
     if job.status == S.SUBMITTING and now - began < LIST_PATIENCE:
         # Keep the lane closed and ask again at the next sweep: nothing is sent blindly.
         transitions.update_if(job.pk, S.SUBMITTING, attempt=attempt, lease_until=now)
-        return "waiting"
+        return Reconciled.WAITING
     if job.status == S.SUBMITTING:
         attention.park(job, attempt=attempt, reason=attention.LIST_UNAVAILABLE)
     else:
         transitions.update_if(job.pk, S.UNKNOWN_OUTCOME, attempt=attempt, next_attempt_at=now + attention.RECHECK_UNKNOWN)
-    return "attention"
+    return Reconciled.ATTENTION

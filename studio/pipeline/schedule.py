@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from django_q.models import Schedule
 
+from studio.pipeline.dispatch import Doorbell, task_path
+
 SWEEP = "pipeline-sweep"
-SWEEP_FUNC = "studio.pipeline.tasks.sweep"
 
 
 def ensure_sweep_schedule() -> Schedule:
     ours = Schedule.objects.filter(name=SWEEP).order_by("pk")
     schedule = ours.first() or Schedule.objects.create(
-        name=SWEEP, func=SWEEP_FUNC, schedule_type=Schedule.MINUTES, minutes=1, repeats=-1
+        name=SWEEP, func=task_path(Doorbell.SWEEP), schedule_type=Schedule.MINUTES, minutes=1, repeats=-1
     )
     # Schedule.name is not unique: two workers starting at once may both have created one.
     ours.exclude(pk=schedule.pk).delete()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.files import File
@@ -23,13 +25,29 @@ from django.utils import timezone
 from PIL import Image
 
 from studio.pipeline import ledger, transitions
+from studio.pipeline.backoff import backoff
 from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
 from studio.pipeline.models import Job, JobStatus, OutputImage
-from studio.pipeline.submit import backoff
 from studio.wan.capabilities import parse_size
 
 log = logging.getLogger(__name__)
 S = JobStatus
+
+
+class DownloadOutcome(StrEnum):
+    BUSY = "busy"  # another worker holds the job's lease
+    RETRY = "retry"  # a transient failure: tried again after a backoff
+    SUCCEEDED = "succeeded"
+    EXPIRED = "expired"  # no image saved, because the result links had expired
+    FAILED = "failed"  # no image saved, for another reason
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """An image given up: why, and whether only because its link had expired."""
+
+    note: str
+    expired: bool
 
 
 def take_lease(job_id: int) -> bool:
@@ -44,14 +62,14 @@ def take_lease(job_id: int) -> bool:
     )
 
 
-def job_download(*, job_id: int) -> str:
+def job_download(*, job_id: int) -> DownloadOutcome:
     """Download every image of a job not yet stored; finish the job when nothing is left."""
     if not take_lease(job_id):
-        return "busy"
+        return DownloadOutcome.BUSY
     job = Job.objects.get(pk=job_id)
     stored = set(job.outputs.values_list("index", flat=True))
     expected = parse_size(job.usage_size) if job.usage_size else None
-    lost: list[str] = []
+    lost: list[_Lost] = []
     with new_download_client() as client:
         for index, url in enumerate(job.result_urls):
             if index in stored:
@@ -66,10 +84,10 @@ def job_download(*, job_id: int) -> str:
                 )
             except DownloadError as exc:
                 if exc.permanent:
-                    lost.append(f"image {index + 1}: {exc.message}")
+                    lost.append(_Lost(f"image {index + 1}: {exc.message}", expired=exc.expired))
                     continue
                 _retry_later(job, exc)
-                return "retry"
+                return DownloadOutcome.RETRY
             with got.file:
                 _store(job, index, url, got)
     return _finish(job, lost)
@@ -122,14 +140,14 @@ def _retry_later(job: Job, exc: DownloadError) -> None:
     )
 
 
-def _finish(job: Job, lost: list[str]) -> str:
+def _finish(job: Job, lost: list[_Lost]) -> DownloadOutcome:
     count = job.outputs.count()
     reported = job.usage_image_count
-    notes = list(lost)
+    notes = [image.note for image in lost]
     if reported is not None and reported > len(job.result_urls):
         notes.append(f"the provider reported {reported} images but returned {len(job.result_urls)} URLs")
     if count == 0 and job.result_urls:
-        expired = all("expired" in note or "HTTP 403" in note for note in lost)
+        expired = all(image.expired for image in lost)
         transitions.move(
             job.pk,
             S.DOWNLOADING,
@@ -138,7 +156,7 @@ def _finish(job: Job, lost: list[str]) -> str:
             error_code="ResultExpired" if expired else "DownloadFailed",
             error_message="No image could be saved: " + "; ".join(notes),
         )
-        return "expired" if expired else "failed"
+        return DownloadOutcome.EXPIRED if expired else DownloadOutcome.FAILED
     requested = job.requested_n
     if not job.sequential and requested is not None and count < requested:
         notes.insert(0, f"{count} of {requested} images were generated")
@@ -154,4 +172,4 @@ def _finish(job: Job, lost: list[str]) -> str:
         if moved:
             # Billing: the job's one ledger charge commits with its success, or neither does.
             ledger.job_charge(job_id=job.pk)
-    return "succeeded"
+    return DownloadOutcome.SUCCEEDED

@@ -21,6 +21,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -28,8 +29,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from studio.pipeline import attention, dispatch, provider, recovery, transitions
+from studio.pipeline.backoff import backoff
 from studio.pipeline.jobs import body_for_job
 from studio.pipeline.models import Job, JobStatus, ProviderAccount
+from studio.pipeline.recovery import Reconciled
+from studio.pipeline.task_results import output_fields
 from studio.wan import errors
 from studio.wan.capabilities import MODELS
 from studio.wan.client import WanClient
@@ -38,6 +42,24 @@ from studio.wan.responses import GenerationResult
 
 log = logging.getLogger(__name__)
 S = JobStatus
+
+
+class SubmitOutcome(StrEnum):
+    """What one try to send a job did (for the queue's result, logs and tests)."""
+
+    SUBMITTED = "submitted"  # the provider made a task, which the job now follows
+    GENERATED = "generated"  # a synchronous answer came with the images
+    RETRY = "retry"  # not sent, or refused without a task: queued again after a backoff
+    FAILED = "failed"
+    PAUSED = "paused"  # the key may not submit now (bad key, arrears, quota)
+    THROTTLED = "throttled"  # the key's rate or concurrency limit: queued for when it frees
+    LANE_BUSY = "lane-busy"  # another job of the lane waits for its answer
+    LANE_STUCK = "lane-stuck"  # ... and its worker died: the lane must be settled first
+    ADMITTED = "admitted"  # taken into `submitting`, about to be sent
+    TAKEN = "taken"  # another worker took the job first
+    NOT_QUEUED = "not-queued"
+    UNKNOWN_OUTCOME = "unknown-outcome"  # sent, no answer: a person or the sweep decides
+    LATE_ANSWER = "late-answer"  # the answer came after the job had moved on
 
 
 @dataclass(frozen=True)
@@ -71,35 +93,30 @@ LANE_DRAIN_SECONDS = 3.0
 RATE_SLACK = timedelta(milliseconds=20)
 
 
-def backoff(attempt: int, *, base: float = 2.0, cap: float = 120.0) -> timedelta:
-    """Exponential backoff with full jitter."""
-    return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1))) + 0.5)
-
-
 def account_for(api_key_id: str) -> ProviderAccount:
     account, _ = ProviderAccount.objects.get_or_create(api_key_id=api_key_id)
     return account
 
 
-def job_submit(*, job_id: int, client: WanClient | None = None) -> str:
+def job_submit(*, job_id: int, client: WanClient | None = None) -> SubmitOutcome:
     """Try to send one queued job. Returns what happened, for logs and tests."""
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status != S.QUEUED:
-        return "not-queued"
+        return SubmitOutcome.NOT_QUEUED
     body = body_for_job(job)
     admitted = _admit(job)
-    if admitted not in ("admitted", "lane-stuck"):
+    if admitted not in (SubmitOutcome.ADMITTED, SubmitOutcome.LANE_STUCK):
         return admitted
     owns_client = client is None
     client = client or provider.make_client()
     try:
-        if admitted == "lane-stuck":
+        if admitted == SubmitOutcome.LANE_STUCK:
             # The lane's holder was interrupted (its worker died): settle it now, as the sweep
             # would, rather than leave the lane closed until the next sweep.
             recovery.reconcile_lane(job.api_key_id, job.model, client=client)
             admitted = _admit(job)
-            if admitted != "admitted":
-                return "lane-busy" if admitted == "lane-stuck" else admitted
+            if admitted != SubmitOutcome.ADMITTED:
+                return SubmitOutcome.LANE_BUSY if admitted == SubmitOutcome.LANE_STUCK else admitted
         # The admitting move bumped the attempt once: this worker's writes name the attempt it made.
         return _send(job, body, client, job.attempt + 1)
     finally:
@@ -107,7 +124,7 @@ def job_submit(*, job_id: int, client: WanClient | None = None) -> str:
             client.close()
 
 
-def job_submit_lane(*, job_id: int, budget_seconds: float = LANE_DRAIN_SECONDS) -> str:
+def job_submit_lane(*, job_id: int, budget_seconds: float = LANE_DRAIN_SECONDS) -> SubmitOutcome:
     """Send a job, then keep sending its lane's waiting jobs for up to `budget_seconds`.
 
     A lane sends one job at a time; handing each next job to the queue would add the broker's
@@ -116,9 +133,9 @@ def job_submit_lane(*, job_id: int, budget_seconds: float = LANE_DRAIN_SECONDS) 
     """
     job = Job.objects.filter(pk=job_id).only("api_key_id", "model").first()
     if job is None:
-        return "not-queued"
+        return SubmitOutcome.NOT_QUEUED
     outcome = job_submit(job_id=job_id)
-    if outcome != "submitted":
+    if outcome != SubmitOutcome.SUBMITTED:
         return outcome
     deadline = time.monotonic() + budget_seconds
     with provider.make_client() as client:
@@ -127,7 +144,7 @@ def job_submit_lane(*, job_id: int, budget_seconds: float = LANE_DRAIN_SECONDS) 
             if following is None:
                 return outcome
             result = job_submit(job_id=following, client=client)
-            if result == "throttled":
+            if result == SubmitOutcome.THROTTLED:
                 # Wait out the limit if it frees within the budget (the documented 2 per second
                 # usually does), rather than hand the job to the queue's slower round trip.
                 due = Job.objects.filter(pk=following).values_list("next_attempt_at", flat=True).first()
@@ -135,13 +152,13 @@ def job_submit_lane(*, job_id: int, budget_seconds: float = LANE_DRAIN_SECONDS) 
                 if pause > deadline - time.monotonic():
                     break
                 time.sleep(max(0.0, pause))
-            elif result != "submitted":
+            elif result != SubmitOutcome.SUBMITTED:
                 break
     dispatch.ring_lane(job.api_key_id, job.model)
     return outcome
 
 
-def _admit(job: Job) -> str:
+def _admit(job: Job) -> SubmitOutcome:
     """Take the job into `submitting` if the key's limits and the lane allow; otherwise defer it."""
     now = timezone.now()
     limits = limits_for(job.model)
@@ -153,17 +170,17 @@ def _admit(job: Job) -> str:
         account = ProviderAccount.objects.select_for_update().get(api_key_id=job.api_key_id)
         if account.paused_until and account.paused_until > now:
             transitions.update_if(job.pk, S.QUEUED, next_attempt_at=account.paused_until)
-            return "paused"
+            return SubmitOutcome.PAUSED
         same = Job.objects.filter(api_key_id=job.api_key_id, model=job.model)
         # A synchronous call leaves no task to match, so it needs no lane.
         holder = None if sync else same.filter(status=S.SUBMITTING).order_by("lease_until").last()
         if holder is not None:
             if holder.lease_until is None or holder.lease_until < now:
-                return "lane-stuck"
+                return SubmitOutcome.LANE_STUCK
             # The holder's end rings this lane (dispatch.ring_lane); its lease is the fallback.
             wait = max(holder.lease_until, now + LANE_RECHECK)
             transitions.update_if(job.pk, S.QUEUED, next_attempt_at=min(wait, now + LANE_FALLBACK))
-            return "lane-busy"
+            return SubmitOutcome.LANE_BUSY
         in_flight = same.filter(status__in=[S.SUBMITTING, S.SUBMITTED, S.RUNNING]).count()
         window = timedelta(seconds=max(1.0, 1.0 / limits.submits_per_second))
         recent = list(same.filter(submitting_at__gt=now - window).values_list("submitting_at", flat=True))
@@ -171,11 +188,11 @@ def _admit(job: Job) -> str:
         if in_flight >= limits.concurrent:
             wait = timedelta(seconds=random.uniform(0.5, 1.5) * window.total_seconds())
             transitions.update_if(job.pk, S.QUEUED, next_attempt_at=now + wait)
-            return "throttled"
+            return SubmitOutcome.THROTTLED
         if len(recent) >= allowed_recent:
             # The rate window frees when its oldest submission leaves it.
             transitions.update_if(job.pk, S.QUEUED, next_attempt_at=min(recent) + window + RATE_SLACK)
-            return "throttled"
+            return SubmitOutcome.THROTTLED
         moved = transitions.move(
             job.pk,
             S.QUEUED,
@@ -184,10 +201,10 @@ def _admit(job: Job) -> str:
             lease_until=now + timedelta(seconds=settings.WAN_LEASE_SECONDS),
             submit_attempts=F("submit_attempts") + 1,
         )
-    return "admitted" if moved else "taken"
+    return SubmitOutcome.ADMITTED if moved else SubmitOutcome.TAKEN
 
 
-def _send(job: Job, body: dict, client: WanClient, attempt: int) -> str:
+def _send(job: Job, body: dict, client: WanClient, attempt: int) -> SubmitOutcome:
     now = timezone.now()
     caps = MODELS.get(job.model)
     sync = caps is not None and caps.sync_only
@@ -202,21 +219,21 @@ def _send(job: Job, body: dict, client: WanClient, attempt: int) -> str:
         if isinstance(exc, errors.RateLimitError) and exc.retry_after:
             delay = max(delay, timedelta(seconds=exc.retry_after))
         _requeue(job, attempt, delay, exc)
-        return "retry"
+        return SubmitOutcome.RETRY
     except (errors.AuthenticationError, errors.AccountError) as exc:
         _pause_account(job.api_key_id, exc)
         _requeue(job, attempt, timedelta(seconds=settings.WAN_PAUSE_SECONDS), exc)
-        return "paused"
+        return SubmitOutcome.PAUSED
     except errors.ServerError as exc:
         job.refresh_from_db(fields=["submit_attempts"])
         if job.submit_attempts < settings.WAN_SUBMIT_MAX_ATTEMPTS:
             _requeue(job, attempt, backoff(job.submit_attempts + 1), exc)
-            return "retry"
+            return SubmitOutcome.RETRY
         _fail(job, attempt, exc)
-        return "failed"
+        return SubmitOutcome.FAILED
     except errors.APIStatusError as exc:
         _fail(job, attempt, exc)
-        return "failed"
+        return SubmitOutcome.FAILED
     if isinstance(answer, GenerationResult):
         return _generated(job, attempt, answer)
     task = answer
@@ -236,13 +253,13 @@ def _send(job: Job, body: dict, client: WanClient, attempt: int) -> str:
         )
     if moved:
         # The lane is free: the caller sends its next job itself or rings it (job_submit_lane).
-        return "submitted"
+        return SubmitOutcome.SUBMITTED
     # The job moved on while this answer was on its way (a person decided, or the sweep judged
     # the attempt lost). If it still follows no task, this is its task; otherwise the task stays
     # recorded as this job's second one, and the reconciliation lists it.
     job.refresh_from_db()
     if job.status == S.UNKNOWN_OUTCOME and job.task_id is None and attention.adopt(job, attempt=job.attempt, task=task):
-        return "submitted"
+        return SubmitOutcome.SUBMITTED
     log.error(
         "job %s: provider task %s arrived after the job had moved on (%s); kept as a provider task "
         "of the job, listed by the reconciliation",
@@ -250,10 +267,10 @@ def _send(job: Job, body: dict, client: WanClient, attempt: int) -> str:
         task.task_id,
         job.status,
     )
-    return "late-answer"
+    return SubmitOutcome.LATE_ANSWER
 
 
-def _answer_lost(job: Job, attempt: int, exc: errors.WanError, client: WanClient) -> str:
+def _answer_lost(job: Job, attempt: int, exc: errors.WanError, client: WanClient) -> SubmitOutcome:
     """Sent, but no answer we can read: the provider may have made a task. Never sent blindly
     again: an asynchronous submit keeps its lane and is matched with the task list at once (or by
     the sweep, if the task is not listed yet); a synchronous call has nothing to match."""
@@ -263,19 +280,20 @@ def _answer_lost(job: Job, attempt: int, exc: errors.WanError, client: WanClient
     )
     if MODELS[job.model].sync_only if job.model in MODELS else False:
         attention.park(job, attempt=attempt, reason=attention.SYNC_LOST)
-        return "unknown-outcome"
+        return SubmitOutcome.UNKNOWN_OUTCOME
     if not transitions.update_if(
         job.pk, S.SUBMITTING, attempt=attempt, lease_until=timezone.now(), error_code="OutcomeUnknown", error_message=message
     ):
-        return "unknown-outcome"
+        return SubmitOutcome.UNKNOWN_OUTCOME
     job.refresh_from_db()
-    return {"adopted": "submitted", "resent": "retry"}.get(recovery.reconcile(job, client), "unknown-outcome")
+    settled = recovery.reconcile(job, client)
+    if settled == Reconciled.ADOPTED:
+        return SubmitOutcome.SUBMITTED
+    return SubmitOutcome.RETRY if settled == Reconciled.RESENT else SubmitOutcome.UNKNOWN_OUTCOME
 
 
-def _generated(job: Job, attempt: int, result: GenerationResult) -> str:
+def _generated(job: Job, attempt: int, result: GenerationResult) -> SubmitOutcome:
     """A synchronous answer: record it as a finished task would be and ring the download."""
-    from studio.pipeline.follow import output_fields
-
     now = timezone.now()
     moved = transitions.move(
         job.pk,
@@ -294,8 +312,8 @@ def _generated(job: Job, attempt: int, result: GenerationResult) -> str:
         **output_fields(result.items, result.usage, result.request_id, ended=now),
     )
     if moved:
-        dispatch.ring("studio.pipeline.tasks.download_job", job.pk)
-    return "generated"
+        dispatch.ring(dispatch.Doorbell.DOWNLOAD, job.pk)
+    return SubmitOutcome.GENERATED
 
 
 def _requeue(job: Job, attempt: int, delay: timedelta, exc: errors.WanError) -> None:

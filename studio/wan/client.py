@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
-from studio.wan.capabilities import MODELS
+from studio.wan.capabilities import DEFAULT_MODEL, MODELS
 from studio.wan.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -57,14 +57,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 # Many jobs poll at once; each poll is short, so a larger pool than httpx's default of 10 idle.
 DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 
-# Reference: ../shared/seeds/002_e63ba47cef0cee16.txt, "HTTP synchronous call" and
-# "Step 1: Create a task and get the task ID". Used for models the capability table lacks.
-DEFAULT_SYNC_PATH = "/services/aigc/multimodal-generation/generation"
-DEFAULT_ASYNC_PATH = "/services/aigc/image-generation/generation"
-
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
-# A Retry-After longer than this is not slept through inside a request; backoff is used instead.
+# A Retry-After longer than this is not slept through inside a request: the error is raised with
+# its retry_after, and the caller (the pipeline's scheduler) waits that long without a thread.
 MAX_RETRY_AFTER_SECONDS = 60.0
 
 _REDACTED = "[redacted]"
@@ -234,6 +230,9 @@ class WanClient:
             except WanError as error:
                 if attempt >= self._max_retries or not _may_retry(error, submission=submission):
                     raise
+                if _asks_longer_wait(error):
+                    # Retrying sooner than the provider asked would only be refused again.
+                    raise
                 delay = self._delay(attempt, error)
                 attempt += 1
                 logger.info(
@@ -286,8 +285,7 @@ class WanClient:
 
     def _delay(self, attempt: int, error: WanError) -> float:
         if isinstance(error, RateLimitError) and error.retry_after is not None:
-            if error.retry_after <= MAX_RETRY_AFTER_SECONDS:
-                return error.retry_after
+            return error.retry_after
         # Full jitter: spreads the retries of many workers hit by the same outage.
         ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
         return random.uniform(0.0, ceiling)
@@ -312,9 +310,9 @@ class WanClient:
 
 def _model_path(body: Mapping[str, Any], *, sync: bool) -> str:
     model = body.get("model")
-    caps = MODELS.get(model) if isinstance(model, str) else None
-    if caps is None:
-        return DEFAULT_SYNC_PATH if sync else DEFAULT_ASYNC_PATH
+    # A model the capability table lacks goes where the default model's requests go (the
+    # multimodal endpoints, which serve most models).
+    caps = (MODELS.get(model) if isinstance(model, str) else None) or MODELS[DEFAULT_MODEL]
     path = caps.sync_path if sync else caps.async_path
     if path is None:
         kind = "synchronous" if sync else "asynchronous"
@@ -332,6 +330,14 @@ def _task_path(task_id: str) -> str:
         raise ValueError("task_id is empty")
     # The id comes from the provider; quoting keeps a stray "/" or "?" from changing the path.
     return "/tasks/" + quote(task_id, safe="")
+
+
+def _asks_longer_wait(error: WanError) -> bool:
+    return (
+        isinstance(error, RateLimitError)
+        and error.retry_after is not None
+        and error.retry_after > MAX_RETRY_AFTER_SECONDS
+    )
 
 
 def _is_error_body(body: object) -> bool:

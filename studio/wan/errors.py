@@ -23,7 +23,8 @@ the codes themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -143,27 +144,113 @@ class ServerError(APIStatusError):
     permanent = False
 
 
-_CONTENT_CODES = frozenset({"DataInspectionFailed", "IPInfringementSuspect", "data_inspection_failed"})
-_INVALID_PREFIXES = ("InvalidParameter", "InvalidURL", "InvalidFile", "InvalidImage", "BadRequest")
+# --- What each provider code means: the one table ---------------------------------------------
+# Reference: the Model Studio "Status codes" page; ../shared/seeds/000 and 003 for content
+# moderation (IPInfringementSuspect, DataInspectionFailed).
 
 
-def _class_for_code(code: str) -> type[APIStatusError] | None:
-    if code == "InvalidApiKey":
-        return AuthenticationError
-    if code in _CONTENT_CODES:
-        return ContentRejectedError
+@dataclass(frozen=True)
+class CodeMeaning:
+    """One provider error code (or family of codes) and what follows from it.
+
+    `error`: the exception the client raises (None: the HTTP status decides), for a code that
+    matches the marker as `match` says; `job_text`: why a job that ended with it ended, for a
+    person; `pause_reason`: why the account's submissions wait. The two texts are read for any
+    code that contains the marker (a studio code may wrap the provider's).
+    """
+
+    marker: str
+    match: str  # "exact", "prefix" or "contains"
+    error: type[APIStatusError] | None = None
+    job_text: str | None = None
+    pause_reason: str | None = None
+
+    def matches(self, code: str, *, loose: bool = False) -> bool:
+        if loose or self.match == "contains":
+            return self.marker in code
+        if self.match == "exact":
+            return code == self.marker
+        if self.match == "prefix":
+            return code.startswith(self.marker)
+        return code.startswith(self.marker)
+
+
+# Most specific first: a code takes, for each question, the first row that answers it.
+CODES: tuple[CodeMeaning, ...] = (
+    CodeMeaning(
+        "InvalidApiKey", "exact", AuthenticationError,
+        job_text="The provider refused the studio's API key; an administrator must fix it.",
+        pause_reason="the provider refused the API key (check DASHSCOPE_API_KEY and its region)",
+    ),
+    CodeMeaning(
+        "DataInspectionFailed", "exact", ContentRejectedError,
+        job_text="The provider's content check refused the prompt or one of the images. "
+        "Rephrase the prompt or change the images.",
+    ),
+    CodeMeaning("data_inspection_failed", "exact", ContentRejectedError),
+    CodeMeaning(
+        "IPInfringementSuspect", "exact", ContentRejectedError,
+        job_text="The provider suspects the request infringes intellectual property. Change the prompt or the images.",
+    ),
+    CodeMeaning(
+        "Arrearage", "exact", AccountError,
+        job_text="The Alibaba Cloud account is in arrears; an administrator must top it up.",
+        pause_reason="the Alibaba Cloud account is in arrears (top it up in the billing console)",
+    ),
+    CodeMeaning(
+        "FreeTierOnly", "contains",
+        pause_reason="the account's free quota is used up and it is set to use the free tier only",
+    ),
     # Throttling.AllocationQuota means the allocated (or free) quota is used up, not that we
     # asked too fast: waiting seconds and retrying will not help, so it is an account problem
     # (permanent) even though it shares the Throttling prefix and the 429 status.
-    if code == "Arrearage" or "AccessDenied" in code or "AllocationQuota" in code:
-        return AccountError
-    if code.startswith("Throttling"):
-        return RateLimitError
-    if code.startswith(("InternalError", "SystemError", "ServiceUnavailable", "ModelServingError")):
-        return ServerError
-    if code.startswith(_INVALID_PREFIXES):
-        return InvalidRequestError
-    return None
+    CodeMeaning(
+        "AllocationQuota", "contains", AccountError,
+        job_text="The account's quota for this model is used up.",
+        pause_reason="the account's quota for this model is used up",
+    ),
+    CodeMeaning(
+        "AccessDenied", "contains", AccountError,
+        pause_reason="the account may not use this model or region",
+    ),
+    CodeMeaning(
+        "Throttling", "prefix", RateLimitError,
+        job_text="The provider was too busy. The studio retried and then gave up; try again later.",
+    ),
+    CodeMeaning(
+        "InternalError", "prefix", ServerError,
+        job_text="The provider failed while generating. Trying again usually works.",
+    ),
+    CodeMeaning("SystemError", "prefix", ServerError),
+    CodeMeaning("ServiceUnavailable", "prefix", ServerError),
+    CodeMeaning("ModelServingError", "prefix", ServerError),
+    CodeMeaning(
+        "InvalidParameter", "prefix", InvalidRequestError,
+        job_text="The provider refused a parameter of the request. The message below says which.",
+    ),
+    CodeMeaning("InvalidURL", "prefix", InvalidRequestError),
+    CodeMeaning("InvalidFile", "prefix", InvalidRequestError),
+    CodeMeaning("InvalidImage", "prefix", InvalidRequestError),
+    CodeMeaning("BadRequest", "prefix", InvalidRequestError),
+)
+
+
+def _first(code: str | None, answer: Callable[[CodeMeaning], object], *, loose: bool = False) -> object:
+    if not code:
+        return None
+    return next((answer(row) for row in CODES if answer(row) is not None and row.matches(code, loose=loose)), None)
+
+
+def error_class_for(code: str | None) -> type[APIStatusError] | None:
+    return _first(code, lambda row: row.error)  # type: ignore[return-value]
+
+
+def job_text_for(code: str | None) -> str | None:
+    return _first(code, lambda row: row.job_text, loose=True)  # type: ignore[return-value]
+
+
+def pause_reason_for(code: str | None) -> str | None:
+    return _first(code, lambda row: row.pause_reason, loose=True)  # type: ignore[return-value]
 
 
 def _class_for_status(status_code: int) -> type[APIStatusError]:
@@ -230,7 +317,7 @@ def error_from_response(
     if provider_message is None and isinstance(body, str) and body.strip():
         provider_message = body.strip()[:200]
     request_id = request_id_of(body, headers)
-    cls = (_class_for_code(code) if code else None) or _class_for_status(status_code)
+    cls = error_class_for(code) or _class_for_status(status_code)
     message = f"HTTP {status_code}" + (f" {code}" if code else "")
     message += f": {provider_message or 'no message'}"
     if request_id:

@@ -38,9 +38,6 @@ class Fault(StrEnum):
     PARTIAL = "partial"
 
 
-# Faults that change how a result image is served (stored with each result).
-DOWNLOAD_FAULTS = frozenset({Fault.SLOW_DOWNLOAD, Fault.TRUNCATED_DOWNLOAD})
-
 _MARKER = re.compile(r"\[fault:([a-z0-9_]+)\]", re.IGNORECASE)
 
 

@@ -384,9 +384,10 @@ class Rig:
         """Until a worker has run the sweep each worker queues when it starts."""
         from django_q.models import Task
 
-        from studio.pipeline.schedule import SWEEP_FUNC
+        from studio.pipeline.dispatch import Doorbell, task_path
 
-        self._wait(running, lambda: Task.objects.filter(func=SWEEP_FUNC).exists(), timeout, "the cluster to start")
+        sweep = task_path(Doorbell.SWEEP)
+        self._wait(running, lambda: Task.objects.filter(func=sweep).exists(), timeout, "the cluster to start")
 
     def wait_all_finished(self, running: RunningCluster, expected: int, *, timeout: float, stall: float) -> str:
         """Wait until `expected` jobs are finished. Returns "" then, or why it stopped waiting: no job
