@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from studio.editor.attention_views import attention_count
-from studio.pipeline import provider, recovery, submit
+from studio.pipeline import recovery, submit
 from studio.pipeline.models import Job, JobEvent, JobStatus
 from tests.emulator_fixtures import body
 from tests.pipeline_helpers import new_job

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.wan.capabilities import MODELS, BodyShape
+from studio.wan.capabilities import MODELS
 from studio.wan.request import (
     OPTIONS,
     GenerationRequest,

@@ -193,7 +193,7 @@ def test_the_recovery_sweeps_task_list_takes_a_slot(alice, wired, django_capture
     assert taken() == 1
 
 
-def test_the_pollers_queries_take_one_slot_each_from_its_batch(alice, wired, settings, django_capture_on_commit_callbacks):
+def test_the_pollers_calls_take_one_slot_each_list_pages_and_its_batch_of_queries(alice, wired, settings, django_capture_on_commit_callbacks):
     from studio.pipeline import follow, submit
 
     settings.WAN_SUBMITS_PER_SECOND = 100
@@ -201,10 +201,13 @@ def test_the_pollers_queries_take_one_slot_each_from_its_batch(alice, wired, set
     with provider.make_client() as client:
         for job in jobs:
             assert submit.job_submit(job_id=job.pk, client=client) == "submitted"
-    Job.objects.update(next_attempt_at=timezone.now())
+    Job.objects.update(next_attempt_at=timezone.now(), submitted_at=timezone.now() - timedelta(seconds=10))
+    wired.clock.advance(60)  # every task has ended: the lists name none, each is fetched
 
     report = follow.follow_jobs(run_seconds=0.5)
 
+    assert report.list_calls == 2, "one page of RUNNING and one of PENDING (the submits answered PENDING)"
     assert report.queries == 3 and report.passes == 1
-    assert taken() == 3, "the batch's slots paid for the queries: none was taken twice"
-    assert wired.stats()["task_queries"] == 3
+    assert taken() == 5, "the batch's slots paid for the queries: none was taken twice"
+    stats = wired.stats()
+    assert (stats["task_list_queries"], stats["task_queries"]) == (2, 3)

@@ -37,7 +37,6 @@ from studio.pipeline.task_results import output_fields
 from studio.wan import errors
 from studio.wan.capabilities import MODELS
 from studio.wan.client import WanClient
-from studio.wan.polling import poll_interval
 from studio.wan.responses import GenerationResult
 
 log = logging.getLogger(__name__)
@@ -249,7 +248,8 @@ def _send(job: Job, body: dict, client: WanClient, attempt: int) -> SubmitOutcom
             provider_status=task.task_status,
             error_code="",
             error_message="",
-            next_attempt_at=now + timedelta(seconds=poll_interval(0)),
+            # Followed from now on: when it is asked about is the poller's plan (studio.pipeline.follow).
+            next_attempt_at=now,
         )
     if moved:
         # The lane is free: the caller sends its next job itself or rings it (job_submit_lane).

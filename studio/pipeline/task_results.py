@@ -25,20 +25,18 @@ log = logging.getLogger(__name__)
 S = JobStatus
 
 
-def _next_poll(job_id: int) -> datetime:
-    submitted_at = Job.objects.filter(pk=job_id).values_list("submitted_at", flat=True).first()
-    now = timezone.now()
-    elapsed = (now - submitted_at).total_seconds() if submitted_at else 0.0
-    return now + timedelta(seconds=poll_interval(elapsed))
+def apply_task_result(job_id: int, status: str, task: TaskResult, *, ring_download: bool = True) -> bool:
+    """Record what the provider said about a task. Returns True when the task has ended.
 
-
-def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
-    """Record what the provider said about a task. Returns True when the task has ended."""
+    A succeeded job's download is rung, unless the caller starts it itself (`ring_download=False`,
+    the poller); either way dispatch.ring_due rings it again if nothing took it up in time.
+    """
     now = timezone.now()
     state = task.task_status
     if not task.is_terminal:
-        # PENDING, RUNNING, and SUSPENDED (the SDK's status set): still alive, polled again.
-        fields = {"provider_status": state, "next_attempt_at": _next_poll(job_id), "poll_count": F("poll_count") + 1}
+        # PENDING, RUNNING, and SUSPENDED (the SDK's status set): still alive. When it is asked
+        # about again is the poller's plan (studio.pipeline.follow), not a per-task timer.
+        fields = {"provider_status": state, "next_attempt_at": now, "poll_count": F("poll_count") + 1}
         if state == "RUNNING" and status == S.SUBMITTED:
             transitions.move(job_id, S.SUBMITTED, S.RUNNING, **fields)
         else:
@@ -60,7 +58,7 @@ def apply_task_result(job_id: int, status: str, task: TaskResult) -> bool:
             next_attempt_at=now + dispatch.RING_GAP,
             **common,
         )
-        if moved:
+        if moved and ring_download:
             dispatch.ring(dispatch.Doorbell.DOWNLOAD, job_id)
         return True
     if state == "FAILED":

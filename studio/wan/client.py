@@ -43,6 +43,7 @@ from studio.wan.responses import (
     GenerationResult,
     ListedTask,
     SubmittedTask,
+    TaskListPage,
     TaskResult,
     parse_generation,
     parse_submitted,
@@ -187,21 +188,10 @@ class WanClient:
         # https://www.alibabacloud.com/help/en/model-studio/manage-asynchronous-tasks (GET
         # {base}/tasks?task_id=&start_time=&end_time=&model_name=&status=&page_no=&page_size=,
         # the one the official SDK's `list` calls). Not in the seed documents.
-        params: dict[str, str] = {}
-        if start is not None:
-            params["start_time"] = _list_time(start)
-        if end is not None:
-            params["end_time"] = _list_time(end)
-        for name, value in (("model_name", model), ("status", status), ("task_id", task_id)):
-            if value:
-                params[name] = value
         tasks: dict[str, ListedTask] = {}
         page, size = 1, page_size
         while True:
-            paging = {"page_no": str(page), "page_size": str(size)}
-            query = "&".join(f"{k}={quote(v, safe='')}" for k, v in {**params, **paging}.items())
-            answer = self._request("GET", "/tasks?" + query)
-            listed = parse_task_list_page(answer.body)
+            listed = self.list_page(start=start, end=end, model=model, status=status, task_id=task_id, page_no=page, page_size=size)
             # A task created while paging shifts the newest-first rows: one may show twice.
             for row in listed.tasks:
                 tasks.setdefault(row.task_id, row)
@@ -211,6 +201,31 @@ class WanClient:
                 return list(tasks.values())
             size = listed.page_size or size
             page += 1
+
+    def list_page(
+        self,
+        *,
+        page_no: int = 1,
+        page_size: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        task_id: str | None = None,
+    ) -> TaskListPage:
+        """One page of the task list (filters as in `list_tasks`), with the paging the provider
+        says it served: its page_size may be smaller than the one asked for."""
+        params: dict[str, str] = {}
+        if start is not None:
+            params["start_time"] = _list_time(start)
+        if end is not None:
+            params["end_time"] = _list_time(end)
+        for name, value in (("model_name", model), ("status", status), ("task_id", task_id)):
+            if value:
+                params[name] = value
+        params |= {"page_no": str(page_no), "page_size": str(page_size)}
+        query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+        return parse_task_list_page(self._request("GET", "/tasks?" + query).body)
 
     # --- transport, retries, errors -------------------------------------------------------
 

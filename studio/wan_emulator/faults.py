@@ -15,6 +15,7 @@ ignored (a prompt may legitimately contain brackets); unknown names in the confi
 | `truncated_download` | the result download promises more bytes than it sends, then closes  |
 | `expired_url`        | result URLs are already expired when the task succeeds              |
 | `partial`            | SUCCEEDED with fewer images than asked (n // 2, at least 1)         |
+| `list_down`          | the task list (GET /tasks) answers 500 InternalError (config only)  |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Fault(StrEnum):
     TRUNCATED_DOWNLOAD = "truncated_download"
     EXPIRED_URL = "expired_url"
     PARTIAL = "partial"
+    LIST_DOWN = "list_down"
 
 
 _MARKER = re.compile(r"\[fault:([a-z0-9_]+)\]", re.IGNORECASE)

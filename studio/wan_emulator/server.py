@@ -335,6 +335,8 @@ class _Handler(ApiHandler):
         api_key = self._api_key()
         now = self.config.clock()
         self._admit_task_query(api_key, now)
+        if Fault.LIST_DOWN in self.config.faults:
+            raise Refused(HTTP500_ERROR)
         selection = tasklist.parse_list_query(query, now=now, max_page_size=self.config.max_list_page_size)
         owned = self._owned_by_callers_account(api_key)
         tasks = self.state.tasks_of(owned, now=now, ttl=self.config.task_ttl_seconds)
