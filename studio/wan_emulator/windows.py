@@ -29,6 +29,7 @@ class QueryRate:
 
     Only answered queries count against the limit (a refused one is not served); every query
     sent counts in the maxima /emulator/stats reports, so a caller that sends too many shows it.
+    Refused queries (429) are counted too, per account.
     """
 
     def __init__(self) -> None:
@@ -38,6 +39,7 @@ class QueryRate:
         self._sent_by_key: dict[str, deque[float]] = {}
         self.max_by_account: dict[str, int] = {}
         self.max_by_key: dict[str, int] = {}
+        self.refused_by_account: dict[str, int] = {}
 
     def admit(self, *, account: str, api_key: str, now: float, per_second: int | None) -> bool:
         with self._lock:
@@ -50,6 +52,7 @@ class QueryRate:
                 best[name] = max(best.get(name, 0), len(window))
             admitted = slide(self._admitted.setdefault(account, deque()), now)
             if per_second is not None and len(admitted) >= per_second:
+                self.refused_by_account[account] = self.refused_by_account.get(account, 0) + 1
                 return False
             admitted.append(now)
             return True
@@ -60,6 +63,9 @@ class QueryRate:
                 "max_task_queries_per_second": max(self.max_by_account.values(), default=0),
                 "max_task_queries_per_second_by_account": dict(self.max_by_account),
                 "max_task_queries_per_second_by_key": dict(self.max_by_key),
+                # Task queries (single-task and list) answered 429 Throttling.RateQuota.
+                "task_queries_refused": sum(self.refused_by_account.values()),
+                "task_queries_refused_by_account": dict(self.refused_by_account),
             }
 
     def reset(self) -> None:
@@ -69,3 +75,4 @@ class QueryRate:
             self._sent_by_key.clear()
             self.max_by_account.clear()
             self.max_by_key.clear()
+            self.refused_by_account.clear()

@@ -16,8 +16,10 @@ Parameters (environment):
                              poller run, WAN_FOLLOW_RUN_SECONDS, plus 25 s; in flight, plus the latency)
   BENCH_TIMEOUT              cap on each in-flight run (default: the latency, plus the time to query
                              every task twice at the query limit, plus 60 s)
-  BENCH_SCENARIOS=throughput,inflight,gallery   which scenarios to run (gallery: tests/bench/gallery.py;
-                             load, never by default: tests/bench/load.py)
+  BENCH_SDK_JOBS=200         jobs for each run of the SDK baseline (10 threads, then 100)
+  BENCH_SCENARIOS=throughput,inflight,sdk,gallery   which scenarios to run (sdk: the official SDK's
+                             submit-then-wait in thread pools, tests/bench/sdk_baseline.py; gallery:
+                             tests/bench/gallery.py; load, never by default: tests/bench/load.py)
   BENCH_KEEP=1               keep the temporary directory (database, media, logs)
   BENCH_BACKEND=sqlite       sqlite (the embedded default: SQLite and django-q2's ORM broker) or
                              postgres (PostgreSQL + Redis, started by tests/servers.py, as several
@@ -53,6 +55,7 @@ class Params:
     jobs: int
     many: int
     few: int
+    sdk_jobs: int
     latency: float
     stall: int | None
     timeout: int | None
@@ -67,11 +70,12 @@ def main() -> int:
         jobs=_env_int("BENCH_JOBS", 60) or 60,
         many=_env_int("BENCH_INFLIGHT", 1000) or 1000,
         few=_env_int("BENCH_INFLIGHT_SMALL", 20) or 20,
+        sdk_jobs=_env_int("BENCH_SDK_JOBS", 200) or 200,
         latency=float(_env_int("BENCH_LATENCY", 30) or 30),
         stall=_env_int("BENCH_STALL", None),
         timeout=_env_int("BENCH_TIMEOUT", None),
     )
-    chosen = {s.strip() for s in os.environ.get("BENCH_SCENARIOS", "throughput,inflight,gallery").split(",")}
+    chosen = {s.strip() for s in os.environ.get("BENCH_SCENARIOS", "throughput,inflight,sdk,gallery").split(",")}
     keep = os.environ.get("BENCH_KEEP", "") not in ("", "0")
     began = time.monotonic()
     backend = os.environ.get("BENCH_BACKEND", "sqlite").strip() or "sqlite"
@@ -199,6 +203,7 @@ def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
     print(f"[5] Peak RSS (VmHWM) of any process in a cluster's process group (qcluster, sentinel, pusher, "
           f"monitor, workers; sampled every second and before the kill): {peak_rss:.1f} MiB")
     print()
+    sdks = _sdk(rig, params, follows, failures) if "sdk" in chosen else []
     if "gallery" in chosen:
         from tests.bench import gallery
 
@@ -208,14 +213,49 @@ def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
         from tests.bench import load
 
         failures += load.scenario(rig)
-    _summary(runs, follows, limit)
+    _summary(runs, follows, limit, sdks)
     print(f"\nBench took {time.monotonic() - began:.0f} s.")
     for failure in failures:
         print(f"\nFAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _summary(runs: list, follows: list, limit: float) -> None:
+def _sdk(rig: Rig, params: Params, follows: list, failures: list[str]) -> list:
+    """The baseline a user would write instead: the official SDK in thread pools (sdk_baseline.py)."""
+    from tests.bench import scenarios as sc
+    from tests.bench.sdk_baseline import run_sdk_baseline
+
+    jobs, latency = params.sdk_jobs, params.latency
+    print(f"[6] The baseline a user would write instead: the official dashscope SDK, {jobs} jobs ({sc.MODEL}, "
+          f"{sc.SIZE}, n=1, {latency:g} s")
+    print("    provider latency) through ImageGeneration.async_call + wait — what the SDK's submit-then-wait call()")
+    print("    does, querying at 1, 1, 2, 2, 2, 4, 4, 4, 5, 5... s — in a ThreadPoolExecutor, then the first image")
+    print("    downloaded with httpx. The SDK's wait gives up at a 429 (it retries only 503/504). No studio process")
+    print("    takes part; the task calls are the SDK's alone.")
+    results = []
+    for threads in (10, 100):
+        try:
+            b = run_sdk_baseline(rig, count=jobs, latency=latency, threads=threads)
+        except Exception as exc:  # noqa: BLE001 - reported like the other scenarios' failures
+            failures.append(f"SDK baseline, {threads} threads: {exc!r}")
+            print(f"    {threads} threads: FAILED — {exc!r}")
+            continue
+        results.append(b)
+        print("    " + b.summary().replace("\n", "\n    "))
+        for f in follows:
+            studio, ours = f.delay_p50, b.end_to_downloaded_p50
+            if f.latency != latency or math.isnan(studio) or not studio or math.isnan(ours):
+                continue
+            bound = "≥ " if f.censored else ""
+            print(f"      end→downloaded median {_s(ours)} = {ours / studio:.1f}× the studio's end→stored median with "
+                  f"{f.count} in flight ({bound}{_s(f.delay_p50)})")
+    if results and not follows:
+        print("    (the inflight scenario did not run here: no studio figure to compare with)")
+    print()
+    return results
+
+
+def _summary(runs: list, follows: list, limit: float, sdks: list = ()) -> None:
     rows: list[tuple[str, str]] = []
     for t in runs:
         limits = "" if t.unthrottled else ", default limits"
@@ -233,6 +273,14 @@ def _summary(runs: list, follows: list, limit: float) -> None:
         rows.append((f"max task calls in 1 s, whole account ({name})",
                      f"{r.calls.max_per_second} (limit {limit:g}, {r.calls.refused} × 429)"))
         rows.append((f"peak RSS in cluster ({name}, {r.processes} processes)", f"{r.peak_rss_mib:.1f} MiB"))
+    for b in sdks:
+        label = f"SDK baseline, {b.threads} threads, {b.jobs} jobs, {b.latency:g} s latency"
+        rows.append((f"{label}: succeeded / never downloaded", f"{b.succeeded}/{b.jobs} / {b.lost}"))
+        rows.append((f"{label}: end→downloaded p50 / p95",
+                     f"{_s(b.end_to_downloaded_p50)} / {_s(b.end_to_downloaded_p95)}"))
+        rows.append((f"{label}: task calls max in 1 s / average",
+                     f"{b.calls_max_per_second} / {b.calls_per_second_avg:.1f}/s ({b.refused_429} × 429)"))
+        rows.append((f"{label}: bench process threads / RSS", f"{b.peak_threads} / {b.peak_rss_mib:.1f} MiB"))
     width = max((len(k) for k, _ in rows), default=10)
     print("Summary")
     print(f"{'figure':<{width}}  value")
