@@ -11,12 +11,14 @@ Parameters (environment):
   BENCH_JOBS=60              jobs per throughput run (1 worker, then 2)
   BENCH_INFLIGHT=1000        jobs in flight at once for the follow scenario (1 worker)
   BENCH_INFLIGHT_SMALL=20    the small in-flight run, for the delay figure
+  BENCH_SPREAD=60            a third in-flight run: BENCH_INFLIGHT tasks whose ends are spread evenly
+                             over this many seconds, as a steady stream of work has them
   BENCH_LATENCY=30           seconds each in-flight task spends at the provider
   BENCH_STALL                stop waiting when no job has finished for this long (default: one
                              poller run, WAN_FOLLOW_RUN_SECONDS, plus 25 s; in flight, plus the latency)
   BENCH_TIMEOUT              cap on each in-flight run (default: the latency, plus the time to query
                              every task twice at the query limit, plus 60 s)
-  BENCH_SDK_JOBS=200         jobs for each run of the SDK baseline (10 threads, then 100)
+  BENCH_SDK_JOBS=100         jobs for each run of the SDK baseline (10 threads, then 100)
   BENCH_SCENARIOS=throughput,inflight,sdk,gallery   which scenarios to run (sdk: the official SDK's
                              submit-then-wait in thread pools, tests/bench/sdk_baseline.py; gallery:
                              tests/bench/gallery.py; load, never by default: tests/bench/load.py)
@@ -56,6 +58,7 @@ class Params:
     many: int
     few: int
     sdk_jobs: int
+    spread: int
     latency: float
     stall: int | None
     timeout: int | None
@@ -70,7 +73,8 @@ def main() -> int:
         jobs=_env_int("BENCH_JOBS", 60) or 60,
         many=_env_int("BENCH_INFLIGHT", 1000) or 1000,
         few=_env_int("BENCH_INFLIGHT_SMALL", 20) or 20,
-        sdk_jobs=_env_int("BENCH_SDK_JOBS", 200) or 200,
+        spread=_env_int("BENCH_SPREAD", 60) or 60,
+        sdk_jobs=_env_int("BENCH_SDK_JOBS", 100) or 100,
         latency=float(_env_int("BENCH_LATENCY", 30) or 30),
         stall=_env_int("BENCH_STALL", None),
         timeout=_env_int("BENCH_TIMEOUT", None),
@@ -154,41 +158,44 @@ def _run(rig: Rig, params: Params, *, chosen: set[str], began: float) -> int:
         print(f"[2] Jobs in flight with {latency:g} s provider latency, Q_WORKERS=1. The provider tasks are created")
         print("    directly at the emulator and the jobs inserted already SUBMITTED with their task ids,")
         print("    so all are in flight before the worker starts (the poller then does all the work).")
-        for count in (few, many):
+        print(f"    Last, {many} in flight whose ends are spread over {params.spread:g} s ({many / params.spread:.1f} a second,")
+        print(f"    within the {limit:g} fetches a second a burst of ends has to queue for).")
+        for count, spread in ((few, 0.0), (many, 0.0), (many, float(params.spread))):
             # Enough to see every task end at the query limit, then some time to store them.
-            timeout = params.timeout or latency + 2 * count / limit + 60
+            timeout = params.timeout or latency + spread + 2 * count / limit + 60
             try:
-                f = sc.in_flight(rig, count=count, latency=latency, workers=1, timeout=timeout, stall=stall)
+                f = sc.in_flight(rig, count=count, latency=latency, workers=1, timeout=timeout, stall=stall, spread=spread)
             except BenchError as exc:
-                failures.append(f"{count} in flight: {exc}")
-                print(f"    {count} in flight: FAILED — {exc}")
+                failures.append(f"{count} in flight (spread {spread:g} s): {exc}")
+                print(f"    {count} in flight (spread {spread:g} s): FAILED — {exc}")
                 continue
             follows.append(f)
             followed = "all followed to completion" if f.seen == f.count else "NOT all followed to completion"
-            print(f"    {count} in flight: the poller saw {f.seen}/{f.count} tasks end ({followed}), the last "
+            print(f"    {f.label}: the poller saw {f.seen}/{f.count} tasks end ({followed}), the last "
                   f"{_s(f.all_seen_seconds)} after the first submit; {f.succeeded}/{f.count} stored"
                   + (f" when the bench stopped at {_s(f.all_stored_seconds)}" if f.stopped
                      else f", the last {_s(f.all_stored_seconds)} after the first submit")
                   + f" (seeding {f.count} tasks took {_s(f.seed_seconds)})")
             if f.stopped:
                 print(f"      STOPPED EARLY, {f.stopped}")
-            print(f"      task queries: {f.queries} from the cluster's start to the last task seen ended, "
-                  f"{_s(f.follow_seconds)} = {f.query_rate:.1f}/s (limit {limit:g}/s); queries per job: median {f.polls_p50:g}")
-            print(f"      poll cadence per job (time in flight / its queries): median {_s(f.interval_p50)}, "
-                  f"worst {_s(f.interval_max)} (the pipeline aims at 3 s for 30 s, then elapsed/10 up to 15 s)")
+            print(f"      task calls: {f.calls.queries} single-task queries + {f.calls.lists} list pages, of which the "
+                  f"cluster's ≈ {f.follower_calls} (the rest: {f.neighbour_calls} /healthz probes and bench list reads) "
+                  f"= {f.calls_per_job:.2f} per stored job; all the account's calls averaged {f.average_rate:.1f}/s "
+                  f"until the last was stored (limit {limit:g}/s); fetches by id per job: median {f.polls_p50:g}")
             bound = "≥ " if f.seen < f.count else ""
             print(f"      provider end_time → seen by the poller: median {bound}{_s(f.detect_p50)}, "
                   f"p95 {bound}{_s(f.detect_p95)}")
+            print(f"      floor: each ended task needs its own fetch (the list has no result URLs), so the last "
+                  f"of {f.count} cannot be stored before latency + {f.count}/{limit:g} s = {_s(f.floor_seconds(limit))} "
+                  f"after the first submit")
             print(f"      web health during the run: {f.health}")
             print(f"      task calls: {f.calls.summary}")
-        print(f"    Capacity at {limit:g} queries/s: one poller keeps up to {limit * 3:.0f} jobs at the 3 s interval and "
-              f"{limit * 15:.0f} at the 15 s cap; beyond that each job is asked about every N/{limit:g} s.")
         print()
         print("[3] Provider end_time → all images stored (Job.provider_end_time → Job.finished_at, SUCCEEDED jobs):")
         for f in follows:
             bound = "≥ " if f.censored else ""
             note = " (lower bounds: jobs not yet stored count with their delay so far)" if f.censored else ""
-            print(f"    {f.count} in flight: median {bound}{_s(f.delay_p50)}, p95 {bound}{_s(f.delay_p95)}{note}")
+            print(f"    {f.label}: median {bound}{_s(f.delay_p50)}, p95 {bound}{_s(f.delay_p95)}{note}")
         print()
 
     all_runs: list[sc.Throughput | sc.InFlight] = [*runs, *follows]
@@ -248,7 +255,7 @@ def _sdk(rig: Rig, params: Params, follows: list, failures: list[str]) -> list:
                 continue
             bound = "≥ " if f.censored else ""
             print(f"      end→downloaded median {_s(ours)} = {ours / studio:.1f}× the studio's end→stored median with "
-                  f"{f.count} in flight ({bound}{_s(f.delay_p50)})")
+                  f"{f.label} ({bound}{_s(f.delay_p50)})")
     if results and not follows:
         print("    (the inflight scenario did not run here: no studio figure to compare with)")
     print()
@@ -261,15 +268,18 @@ def _summary(runs: list, follows: list, limit: float, sdks: list = ()) -> None:
         limits = "" if t.unthrottled else ", default limits"
         rows.append((f"jobs/min, 0 s latency, {t.workers} worker(s), {t.jobs} jobs{limits}", f"{t.per_minute:.1f}"))
     for f in follows:
-        label = f"{f.count} in flight, {f.latency:g} s latency, 1 worker"
+        label = f"{f.label}, {f.latency:g} s latency, 1 worker"
         bound = "≥ " if f.censored else ""
         rows.append((f"{label}: tasks seen ended / jobs stored", f"{f.seen}/{f.count} / {f.succeeded}/{f.count}"))
-        rows.append((f"{label}: poll cadence p50 / worst", f"{_s(f.interval_p50)} / {_s(f.interval_max)}"))
+        rows.append((f"{label}: all stored after the first submit (floor)",
+                     f"{bound}{_s(f.all_stored_seconds)} ({_s(f.floor_seconds(limit))})"))
+        rows.append((f"{label}: task calls per stored job / account average",
+                     f"{f.calls_per_job:.2f} / {f.average_rate:.1f}/s"))
         seen_bound = "≥ " if f.seen < f.count else ""
         rows.append((f"{label}: end→seen p50 / p95", f"{seen_bound}{_s(f.detect_p50)} / {seen_bound}{_s(f.detect_p95)}"))
         rows.append((f"{label}: end→stored p50 / p95", f"{bound}{_s(f.delay_p50)} / {bound}{_s(f.delay_p95)}"))
     for r in [*runs, *follows]:
-        name = f"{r.workers} worker(s), {r.jobs} jobs" if hasattr(r, "jobs") else f"{r.count} in flight"
+        name = f"{r.workers} worker(s), {r.jobs} jobs" if hasattr(r, "jobs") else r.label
         rows.append((f"max task calls in 1 s, whole account ({name})",
                      f"{r.calls.max_per_second} (limit {limit:g}, {r.calls.refused} × 429)"))
         rows.append((f"peak RSS in cluster ({name}, {r.processes} processes)", f"{r.peak_rss_mib:.1f} MiB"))

@@ -12,7 +12,7 @@ import math
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +21,6 @@ from django.utils import timezone
 from studio.pipeline import provider
 from studio.pipeline.models import Job, JobStatus
 from studio.pipeline.tasks import ensure_follower
-from studio.wan.polling import poll_interval
 from studio.wan.request import GenerationRequest, build_body
 from tests.bench.rig import Rig
 from tests.pipeline_helpers import make_job
@@ -121,11 +120,39 @@ class InFlight:
     peak_rss_mib: float
     processes: int
     health: str
+    # The tasks' ends were spread evenly over this many seconds (0: they end together).
+    spread: float = 0.0
+    # Task calls of others on the account meanwhile: /healthz probes sent, the bench's list reads.
+    neighbour_calls: int = 0
     stopped: str = ""
 
     @property
     def query_rate(self) -> float:
         return self.queries / self.follow_seconds if self.follow_seconds else 0.0
+
+    @property
+    def follower_calls(self) -> int:
+        """The cluster's task calls (queries and list pages), the neighbours' taken away."""
+        return max(0, self.calls.queries + self.calls.lists - self.neighbour_calls)
+
+    @property
+    def calls_per_job(self) -> float:
+        return self.follower_calls / self.succeeded if self.succeeded else math.nan
+
+    @property
+    def average_rate(self) -> float:
+        """All the account's task calls over the run, per second."""
+        return (self.calls.queries + self.calls.lists) / self.all_stored_seconds if self.all_stored_seconds else 0.0
+
+    def floor_seconds(self, limit: float) -> float:
+        """No follower can store the last job sooner after the first submit: each ended task needs
+        its own fetch (the list carries no result URLs), at most `limit` a second."""
+        return self.latency + max(self.spread, self.count / limit)
+
+    @property
+    def label(self) -> str:
+        spread = f", ends spread over {self.spread:g} s" if self.spread else ""
+        return f"{self.count} in flight{spread}"
 
 
 def owner():
@@ -204,7 +231,7 @@ def seed_submitted(count: int, label: str) -> tuple[datetime, float]:
             submitting_at=at,
             submitted_at=at,
             status_changed_at=at,
-            next_attempt_at=at + timedelta(seconds=poll_interval(0)),
+            next_attempt_at=at,
         )
 
     with client, ThreadPoolExecutor(max_workers=8) as pool:
@@ -213,10 +240,17 @@ def seed_submitted(count: int, label: str) -> tuple[datetime, float]:
     return started, (timezone.now() - started).total_seconds()
 
 
-def in_flight(rig: Rig, *, count: int, latency: float, workers: int, timeout: float, stall: float) -> InFlight:
-    """`count` jobs in flight at once, each taking `latency` s at the provider; follow them all."""
+def in_flight(
+    rig: Rig, *, count: int, latency: float, workers: int, timeout: float, stall: float, spread: float = 0.0
+) -> InFlight:
+    """`count` jobs in flight at once, each taking `latency` s at the provider (plus up to `spread`
+    s more, evenly, so that they end over `spread` seconds rather than together); follow them all."""
     rig.reset(pending_seconds=0.0, running_seconds=latency)
     started, seed_seconds = seed_submitted(count, f"{count} at once")
+    if spread:
+        tasks = rig.emulator.state.tasks
+        for i, task_id in enumerate(Job.objects.order_by("submitted_at", "pk").values_list("task_id", flat=True)):
+            tasks[task_id].running_seconds += spread * i / count
     # What the first successful submit does: ask for a poller.
     ensure_follower()
     running = rig.start_cluster(workers=workers)
@@ -269,6 +303,8 @@ def in_flight(rig: Rig, *, count: int, latency: float, workers: int, timeout: fl
         peak_rss_mib=running.peak_rss_mib,
         processes=running.processes,
         health=rig.health.summary,
+        neighbour_calls=rig.health.healthz.get("ok", 0) + rig.list_reads.get("read", 0),
+        spread=spread,
         stopped=stopped,
     )
 
