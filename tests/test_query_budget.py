@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
@@ -50,8 +51,7 @@ def test_callers_with_their_own_connections_never_exceed_the_limit_in_any_second
         try:
             deadline = time.monotonic() + 2.5
             while time.monotonic() < deadline:
-                grant = query_budget.take(n=batch, wait=0.5)
-                with lock:
+                with query_budget.held(n=batch, wait=0.5) as grant, lock:
                     granted.extend([time.monotonic()] * grant.count)
         finally:
             connection.close()
@@ -68,17 +68,41 @@ def test_callers_with_their_own_connections_never_exceed_the_limit_in_any_second
     assert taken() == len(granted)
 
 
+def answered(n: int) -> None:
+    """`n` task calls made and answered just now."""
+    query_budget.release(query_budget.take(n=n))
+
+
 def test_a_batch_gets_what_is_free_and_says_when_the_next_slot_frees(db):
-    assert query_budget.take(n=15).count == 15
+    answered(15)
     rest = query_budget.take(n=10)
-    assert rest.count == 5 and 0.9 < rest.retry_in <= 1.05
+    assert rest.count == 5
     refused = query_budget.take(n=1)
     assert not refused and refused.count == 0
     assert query_budget.available() == 0
+    assert refused.retry_in == query_budget.HELD_RECHECK_SECONDS, "calls under way may be answered any moment"
+
+    query_budget.release(rest)
+    assert 0.9 < query_budget.take(n=1).retry_in <= 1.05, "answered calls free their slots a window later"
+
+
+def test_a_slot_is_held_until_its_call_is_answered_and_a_window_after(db):
+    grant = query_budget.take(n=20)
+    time.sleep(query_budget.WINDOW_SECONDS)  # a call still under way after a whole window
+    assert query_budget.available() == 0
+    query_budget.release(grant)
+    assert query_budget.available() == 0, "its second starts when it was answered"
+
+
+def test_a_slot_its_taker_never_released_counts_for_hold_seconds(db, monkeypatch):
+    query_budget.take(n=20)  # the process died mid-call
+    real_now = query_budget._now
+    monkeypatch.setattr(query_budget, "_now", lambda: real_now() + query_budget.HOLD_SECONDS + 0.01)
+    assert query_budget.available() == 20
 
 
 def test_a_waiting_caller_gets_a_slot_when_the_window_frees(db):
-    query_budget.take(n=20)
+    answered(20)
     started = time.monotonic()
 
     grant = query_budget.take(n=1, wait=2.0)
@@ -88,7 +112,7 @@ def test_a_waiting_caller_gets_a_slot_when_the_window_frees(db):
 
 
 def test_a_caller_that_cannot_wait_that_long_is_told_at_once(db):
-    query_budget.take(n=20)
+    answered(20)
     started = time.monotonic()
 
     grant = query_budget.take(n=1, wait=0.3)
@@ -109,7 +133,8 @@ def test_keys_named_as_one_account_share_its_budget_and_other_accounts_do_not(db
 def test_a_limit_under_one_a_second_spaces_the_calls_out(db, settings):
     settings.WAN_TASK_QUERIES_PER_SECOND = 0.5
     assert query_budget.capacity_and_window() == (1, pytest.approx(2.1))
-    assert query_budget.take(n=3).count == 1
+    answered(3)
+    assert query_budget.take(n=1).count == 0
     assert 2.0 < query_budget.take(n=1).retry_in <= 2.1
 
 
@@ -144,7 +169,7 @@ def test_a_retried_query_takes_a_slot_for_each_try(db):
 
 def test_with_no_slot_free_in_time_the_call_is_refused_without_being_sent(db):
     sent: list[httpx.Request] = []
-    query_budget.take(n=20)
+    answered(20)
     transport = query_budget.BudgetedTransport(
         httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200, json={})),
         base_url="https://p.test/api/v1",
@@ -211,3 +236,38 @@ def test_the_pollers_calls_take_one_slot_each_list_pages_and_its_batch_of_querie
     assert taken() == 5, "the batch's slots paid for the queries: none was taken twice"
     stats = wired.stats()
     assert (stats["task_list_queries"], stats["task_queries"]) == (2, 3)
+
+
+def test_a_batch_that_reaches_the_provider_late_keeps_its_slots_until_it_is_answered(db):
+    # The provider counts a call when it arrives. The first batch leaves a busy process half a
+    # second late; the next one goes at once. Counted from when the slots were taken, both would
+    # arrive within one second.
+    arrivals: list[float] = []
+    late = threading.Event()
+    late.set()
+
+    def provider_answer(request: httpx.Request) -> httpx.Response:
+        if late.is_set():
+            time.sleep(0.5)  # on its way
+        arrivals.append(time.monotonic())
+        return httpx.Response(200, json={"output": {"task_id": "t-1", "task_status": "RUNNING"}})
+
+    transport = query_budget.BudgetedTransport(httpx.MockTransport(provider_answer), base_url="https://p.test/api/v1")
+    with WanClient(api_key="sk-test", base_url="https://p.test/api/v1", transport=transport, max_retries=0) as client:
+
+        def paid_query(grant: query_budget.Grant) -> None:
+            with query_budget.paid(grant):
+                client.get_task("t-1")
+
+        def batch() -> None:
+            grant = query_budget.take(n=20, wait=3.0)
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                list(pool.map(paid_query, [grant] * grant.count))
+            query_budget.release(grant)
+
+        batch()
+        late.clear()
+        batch()
+
+    assert len(arrivals) == 40
+    assert most_in_any_second(arrivals) <= 20

@@ -139,7 +139,7 @@ def follow_jobs(
     last_renew = last_dispatch = idle_since = started
     state = _Watch()
     # A thread per slot, so a pass's queries all leave together, right after their slots were
-    # taken: the budget stamped them then (query_budget.PAID_FRESH_SECONDS).
+    # taken (a paid call leaving later takes a slot of its own: query_budget.PAID_FRESH_SECONDS).
     threads = min(64, query_budget.capacity_and_window()[0])
     try:
         with (
@@ -226,10 +226,10 @@ def _one_pass(pool, downloads, client: WanClient, api_key_id: str, state: _Watch
         return calls
     report.passes += 1
     futures = {pool.submit(_query, client, s.task_id, grant): s for s in batch}
-    for future in as_completed(futures):
-        suspect = futures[future]
+    answers = [(futures[future], future.result()) for future in as_completed(futures)]
+    query_budget.release(grant)
+    for suspect, outcome in answers:
         report.queries += 1
-        outcome = future.result()
         if isinstance(outcome, TaskResult):
             report.statuses[outcome.task_status] = report.statuses.get(outcome.task_status, 0) + 1
             if apply_task_result(suspect.job_id, suspect.status, outcome, ring_download=False):

@@ -15,6 +15,12 @@ not wait (/healthz) makes its client with `query_wait=0` and is refused at once.
 a batch of slots for a pass in one transaction and marks each of its calls as paid with
 `paid(grant)`, so the transport does not take another (unless the call leaves too late).
 
+A slot is held from when it is taken until its call has been answered (`release`), and only then
+does its second start: the provider counts a call when it arrives, which is some time after it
+was sent, and that time varies (a busy process, a slow network). Counting from the answer, which
+comes after the arrival, keeps the account within its limit however late calls arrive; a slot
+whose taker died before releasing it counts as held for HOLD_SECONDS.
+
 Which keys share an account: WAN_ACCOUNT names the account the configured key belongs to. Its
 default puts every key that uses this database into one account. That is the safe side: the
 limit is the account's, keys of one account (RAM users, a key being rotated) are the usual case,
@@ -47,7 +53,11 @@ WINDOW_SECONDS = 1.05
 # slot to free, short enough for a person waiting on a page).
 DEFAULT_WAIT_SECONDS = 2.0
 # A slot taken for a call that leaves later than this is not trusted: the call takes a fresh one.
-PAID_FRESH_SECONDS = WINDOW_SECONDS - 1.0
+PAID_FRESH_SECONDS = 1.0
+# A slot never released (its process died mid-call) counts as held this long after it was taken.
+HOLD_SECONDS = 5.0
+# How long a waiter sleeps at most between tries while slots are held by calls still under way.
+HELD_RECHECK_SECONDS = 0.05
 # The code of the 429 a budgeted transport answers itself when no slot frees in time.
 REFUSAL_CODE = "Throttling.StudioTaskQueries"
 
@@ -61,6 +71,9 @@ class Grant:
     retry_in: float = 0.0
     # time.monotonic() when the slots were stamped: a paid call must leave soon after.
     at: float = 0.0
+    # How the held slots are written in the window (see `release`), and whose window it is.
+    token: float = 0.0
+    account: str = ""
 
     def __bool__(self) -> bool:
         return self.count > 0
@@ -94,8 +107,42 @@ def available(*, account_name: str | None = None) -> int:
     """Slots free right now (a read without the lock: `take` decides)."""
     capacity, window = capacity_and_window()
     row = TaskQueryWindow.objects.filter(account=account_name or account()).values_list("recent", flat=True).first()
-    horizon = _now() - window
-    return capacity - sum(1 for stamp in row or [] if stamp > horizon)
+    return capacity - len(_live(row or [], _now(), window))
+
+
+def release(grant: Grant) -> None:
+    """The grant's calls have been answered: their slots count from now, for one window."""
+    if not grant:
+        return
+    with transaction.atomic():
+        row = TaskQueryWindow.objects.select_for_update().filter(account=grant.account).first()
+        if row is None:
+            return
+        now = _now()
+        recent, left = [], grant.count
+        for stamp in row.recent:
+            if left and stamp == grant.token:
+                left -= 1
+                continue
+            recent.append(stamp)
+        recent = _live(recent, now, capacity_and_window()[1]) + [now] * (grant.count - left)
+        TaskQueryWindow.objects.filter(pk=row.pk).update(recent=recent)
+
+
+@contextmanager
+def held(*, n: int = 1, wait: float = 0.0, account_name: str | None = None) -> Iterator[Grant]:
+    """Take up to `n` slots for calls made inside the block, released when it ends."""
+    grant = take(n=n, wait=wait, account_name=account_name)
+    try:
+        yield grant
+    finally:
+        release(grant)
+
+
+def _live(recent: list[float], now: float, window: float) -> list[float]:
+    """The stamps that still take a slot: calls answered within the window (positive: when), and
+    calls under way (negative: minus when their slot was taken), for at most HOLD_SECONDS."""
+    return [stamp for stamp in recent if (stamp > now - window if stamp >= 0 else -stamp > now - HOLD_SECONDS)]
 
 
 def _take_now(name: str, n: int) -> Grant:
@@ -107,14 +154,20 @@ def _take_now(name: str, n: int) -> Grant:
             row = TaskQueryWindow.objects.select_for_update().get(account=name)
         # Read after the lock: a stamp from before it could fall behind one already written.
         now, at = _now(), time.monotonic()
-        recent = sorted(stamp for stamp in row.recent if stamp > now - window)
+        recent = _live(row.recent, now, window)
         count = max(0, min(n, capacity - len(recent)))
         if count:
-            recent.extend([now] * count)
-            recent.sort()  # a wall clock set back could stamp below the newest
-            TaskQueryWindow.objects.filter(pk=row.pk).update(recent=recent, taken=row.taken + count)
-    retry_in = 0.0 if count == n else max(0.0, recent[len(recent) - capacity] + window - now)
-    return Grant(count, retry_in, at)
+            TaskQueryWindow.objects.filter(pk=row.pk).update(recent=recent + [-now] * count, taken=row.taken + count)
+    retry_in = 0.0 if count == n else _frees_in(recent + [-now] * count, window, now)
+    return Grant(count, retry_in, at, token=-now, account=name)
+
+
+def _frees_in(held: list[float], window: float, now: float) -> float:
+    """Seconds until a slot frees: when the oldest answered call leaves the window, unless calls
+    under way may be answered sooner (when is not known: look again shortly)."""
+    if any(stamp < 0 for stamp in held):
+        return HELD_RECHECK_SECONDS
+    return max(0.0, min(held, default=now - window) + window - now)
 
 
 def _now() -> float:
@@ -179,6 +232,12 @@ class BudgetedTransport(httpx.BaseTransport):
             grant = self._take(n=1, wait=self._wait)
             if not grant:
                 return _refusal(request, grant.retry_in)
+            try:
+                response = self._inner.handle_request(request)
+                # Released once answered (the headers are in): the call has certainly arrived.
+                return response
+            finally:
+                release(grant)
         return self._inner.handle_request(request)
 
     def close(self) -> None:
