@@ -127,6 +127,7 @@ def test_boxes_on_an_exif_rotated_photo_are_in_upright_pixels(page, tmp_path):
     add_references(page, rotated_jpeg(tmp_path))
     expect(card(page, 1)).to_contain_text("400 × 600 px")
     image = card(page, 1).get_by_role("img", name=re.compile("Image 1"))
+    image.scroll_into_view_if_needed()  # shown large, its lower part may start below the fold
     box = image.bounding_box()
     assert box["height"] > box["width"], "shown upright (portrait)"
     start = (box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.7)

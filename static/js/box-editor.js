@@ -225,6 +225,8 @@
           this._width = width;
           this._refit();
         }
+        this._fit(); // at zoom 1 the size just laid out is the fit the zoom level is shown against
+        this._showZoom();
         this.render();
       });
       this._resizeObserver.observe(this.svg);
