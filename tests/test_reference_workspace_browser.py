@@ -165,6 +165,13 @@ def test_ctrl_z_undoes_a_drawn_box_and_ctrl_shift_z_redoes_it(page, alice, tmp_p
     expect(page.get_by_role("tab", name=re.compile("Image 1"))).to_contain_text("1 box")
     assert Draft.objects.get(owner=alice).ordered_references()[0].boxes[0] == [str(v) for v in moved]
 
+    # Drawn anew from the server: the filmstrip counts the saved box and its fields show.
+    page.reload()
+    expect(page.get_by_role("tab", name=re.compile("Image 1"))).to_contain_text("1 box")
+    expect(card(page, 1).get_by_role("group", name="Image 1, box 1", exact=True)).to_be_visible()
+    expect(card(page, 1).locator('fieldset[data-box="1"]')).to_be_hidden()
+    assert box_values(page, 1, 0) == moved
+
 
 def mask_of(alice) -> Image.Image | None:
     ref = Draft.objects.get(owner=alice).ordered_references()[0]
@@ -198,6 +205,8 @@ def test_ctrl_z_undoes_a_mask_stroke_and_ctrl_shift_z_paints_it_again(page, alic
 
 
 def test_the_filmstrip_numbers_every_reference_and_the_keyboard_picks_the_one_shown_large(page, tmp_path):  # noqa: F811
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     add_references(
         page,
         png_file(tmp_path, "a.png", 400, 300),
@@ -232,6 +241,7 @@ def test_the_filmstrip_numbers_every_reference_and_the_keyboard_picks_the_one_sh
 
     # Shown large: this 300 × 400 px image is drawn bigger than its own pixels.
     assert image_of(page, 2).bounding_box()["width"] > 400
+    assert not [text for text in console if "Content Security Policy" in text]
 
 
 def test_empty_box_fields_stay_hidden_until_a_box_exists_and_share_its_colour(page, tmp_path):  # noqa: F811
