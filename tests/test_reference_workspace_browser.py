@@ -184,7 +184,10 @@ def mask_of(alice) -> Image.Image | None:
 def test_ctrl_z_undoes_a_mask_stroke_and_ctrl_shift_z_paints_it_again(page, alice, tmp_path):  # noqa: F811
     page.get_by_label("Model").select_option("wanx2.1-imageedit")
     page.get_by_label("Edit function").select_option("description_edit_with_mask")
+    # The form redraws for mask editing first; an upload before that would be redrawn under the brush.
+    expect(page.locator("#function-hint")).to_contain_text("white is edited")
     add_references(page, png_file(tmp_path, "room.png", 1000, 800))
+    expect(page.locator("mask-brush canvas")).to_be_visible()
     page.locator("mask-brush .mask-stage img").scroll_into_view_if_needed()
     shown = page.locator("mask-brush .mask-stage img").bounding_box()
     y = shown["y"] + shown["height"] / 2
