@@ -109,6 +109,7 @@ def test_two_boxes_drawn_with_the_mouse_arrive_in_original_pixels(page, alice, t
 
 def test_keyboard_nudges_move_a_box_by_exactly_1_and_10_pixels(page, tmp_path):
     add_references(page, png_file(tmp_path, "wide.png", 1600, 1200))
+    card(page, 1).get_by_role("button", name="Type a box on Image 1").click()
     fields = card(page, 1).locator('fieldset[data-box="0"] input[type=number]')
     for i, value in enumerate((100, 100, 300, 300)):
         fields.nth(i).fill(str(value))
@@ -126,6 +127,7 @@ def test_boxes_on_an_exif_rotated_photo_are_in_upright_pixels(page, tmp_path):
     add_references(page, rotated_jpeg(tmp_path))
     expect(card(page, 1)).to_contain_text("400 × 600 px")
     image = card(page, 1).get_by_role("img", name=re.compile("Image 1"))
+    image.scroll_into_view_if_needed()  # shown large, its lower part may start below the fold
     box = image.bounding_box()
     assert box["height"] > box["width"], "shown upright (portrait)"
     start = (box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.7)
@@ -213,7 +215,8 @@ def test_images_are_added_by_drop_and_by_paste(page, alice):
 def test_references_are_reordered_by_drag_and_renumbered(page, alice, tmp_path):
     add_references(page, png_file(tmp_path, "first.png", 400, 300), png_file(tmp_path, "second.png", 300, 400))
     expect(page.locator(".reference-card")).to_have_count(2)
-    card(page, 2).locator("header").drag_to(card(page, 1).locator("header"), target_position={"x": 5, "y": 5})
+    filmstrip = page.get_by_role("tab")
+    filmstrip.nth(1).drag_to(filmstrip.nth(0), target_position={"x": 5, "y": 5})
     expect(card(page, 1)).to_contain_text("second.png")
     expect(card(page, 1).locator("h3")).to_have_text("Image 1")
     assert [r.original_name for r in Draft.objects.get(owner=alice).ordered_references()] == ["second.png", "first.png"]

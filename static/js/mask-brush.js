@@ -3,7 +3,8 @@
 // (data-width × data-height), whatever size the image is shown at, and is saved as a greyscale PNG
 // (black background, white painted area, no alpha) to data-save-url after every stroke, keyboard dab
 // and clear. The server renders the stage, image and status message; this element adds the canvas,
-// the keyboard cursor and the toolbar.
+// the keyboard cursor and the toolbar. Every stroke, keyboard line, dab and clear is one undo step
+// (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y, or the Undo and Redo buttons); undoing saves the mask again.
 (() => {
   "use strict";
 
@@ -11,6 +12,7 @@
   const TINT = [255, 0, 80, 115]; // rgba(255, 0, 80, .45): painted pixels on the display canvas
   const MIN_SIZE = 4; // brush diameter in original pixels
   const MESSAGE_CHARS = 300;
+  const HISTORY_MAX = 50;
 
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
@@ -62,14 +64,18 @@
         this.cursor = { x: Math.round(W / 2), y: Math.round(H / 2) };
         this._dirty = false;
         this._saving = false;
+        this._past = [];
+        this._future = [];
       }
       this.message = this.querySelector(".mask-message") || this._addMessage();
       this._abort = new AbortController();
       this._stroke = null;
       this._keyPainting = false;
+      this._step = null;
       this._build();
       this._listen(this._abort.signal);
       this._showTool();
+      this._showHistory();
       this._showSize();
       this._showCursor();
       this._repaint({ x: 0, y: 0, w: W, h: H });
@@ -82,6 +88,7 @@
       this._abort = null;
       if (this._stroke) this._endStroke(); // a stroke cut short still counts
       this._keyPainting = false;
+      this._endStep();
     }
 
     // ---- public ---------------------------------------------------------------------------------
@@ -132,7 +139,11 @@
       const sizeLabel = el("label", { className: "mask-size" });
       sizeLabel.append("Brush size ", this.sizeInput, this.sizeOutput);
       this.clearButton = button("Clear mask", "mask-clear");
-      bar.append(this.brushButton, this.eraserButton, sizeLabel, this.clearButton);
+      this.undoButton = button("Undo", "mask-undo");
+      this.undoButton.setAttribute("aria-label", `Undo mask stroke on ${this.label}`);
+      this.redoButton = button("Redo", "mask-redo");
+      this.redoButton.setAttribute("aria-label", `Redo mask stroke on ${this.label}`);
+      bar.append(this.brushButton, this.eraserButton, sizeLabel, this.clearButton, this.undoButton, this.redoButton);
       this.stage.before(bar);
     }
 
@@ -145,11 +156,17 @@
       on(this.canvas, "lostpointercapture", (e) => this._onPointerCancel(e));
       on(this.canvas, "keydown", (e) => this._onKeyDown(e));
       on(this.canvas, "keyup", (e) => {
-        if (e.key === " ") this._keyPainting = false;
+        if (e.key !== " ") return;
+        this._keyPainting = false;
+        if (!this._stroke) this._endStep();
       });
       on(this.canvas, "blur", () => {
         this._keyPainting = false;
+        if (!this._stroke) this._endStep();
       });
+      on(this, "keydown", (e) => this._onUndoKey(e));
+      on(this.undoButton, "click", () => this.undo());
+      on(this.redoButton, "click", () => this.redo());
       on(this.brushButton, "click", () => this._setTool("brush"));
       on(this.eraserButton, "click", () => this._setTool("eraser"));
       on(this.clearButton, "click", () => this._clear());
@@ -244,6 +261,7 @@
         if (from <= to) mask.fill(value, y * W + from, y * W + to + 1);
       }
       this._repaint({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+      this._touch(x0, y0, x1, y1);
     }
 
     // Copy part of the true mask to the display canvas, tinted.
@@ -266,9 +284,92 @@
     }
 
     _clear() {
+      this._beginStep();
       this.mask.fill(0);
       this.ctx.clearRect(0, 0, this.W, this.H);
+      this._touch(0, 0, this.W, this.H);
+      this._endStep();
       this._save();
+    }
+
+    // ---- undo -----------------------------------------------------------------------------------
+
+    // A step keeps only the rectangle it changed, before and after, not two whole masks.
+    _beginStep() {
+      this._endStep();
+      this._step = { before: this.mask.slice(), x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    }
+
+    _touch(x0, y0, x1, y1) {
+      const s = this._step;
+      if (!s) return;
+      s.x0 = Math.min(s.x0, x0);
+      s.y0 = Math.min(s.y0, y0);
+      s.x1 = Math.max(s.x1, x1);
+      s.y1 = Math.max(s.y1, y1);
+    }
+
+    _endStep() {
+      const s = this._step;
+      this._step = null;
+      if (!s || s.x0 >= s.x1 || s.y0 >= s.y1) return;
+      const rect = { x: s.x0, y: s.y0, w: s.x1 - s.x0, h: s.y1 - s.y0 };
+      const before = this._region(s.before, rect);
+      const after = this._region(this.mask, rect);
+      if (before.every((v, i) => v === after[i])) return; // erasing nothing is no step
+      this._past.push({ rect, before, after });
+      if (this._past.length > HISTORY_MAX) this._past.shift();
+      this._future = [];
+      this._showHistory();
+    }
+
+    _region(source, { x, y, w, h }) {
+      const out = new Uint8Array(w * h);
+      for (let j = 0; j < h; j++) out.set(source.subarray((y + j) * this.W + x, (y + j) * this.W + x + w), j * w);
+      return out;
+    }
+
+    _putRegion({ x, y, w, h }, data) {
+      for (let j = 0; j < h; j++) this.mask.set(data.subarray(j * w, (j + 1) * w), (y + j) * this.W + x);
+      this._repaint({ x, y, w, h });
+    }
+
+    undo() {
+      if (this._stroke) return;
+      this._endStep();
+      const step = this._past.pop();
+      if (!step) return this._say(`Nothing to undo on the mask of ${this.label}.`);
+      this._putRegion(step.rect, step.before);
+      this._future.push(step);
+      this._showHistory();
+      this._say(`Undone: the last change to the mask of ${this.label}.`);
+      this._save();
+    }
+
+    redo() {
+      if (this._stroke) return;
+      this._endStep();
+      const step = this._future.pop();
+      if (!step) return this._say(`Nothing to redo on the mask of ${this.label}.`);
+      this._putRegion(step.rect, step.after);
+      this._past.push(step);
+      this._showHistory();
+      this._say(`Redone: the change to the mask of ${this.label}.`);
+      this._save();
+    }
+
+    _onUndoKey(e) {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const key = e.key.toLowerCase();
+      if (key !== "z" && key !== "y") return;
+      e.preventDefault();
+      if (key === "z" && !e.shiftKey) this.undo();
+      else this.redo();
+    }
+
+    _showHistory() {
+      this.undoButton.setAttribute("aria-disabled", String(!this._past.length));
+      this.redoButton.setAttribute("aria-disabled", String(!this._future.length));
     }
 
     async _load(url) {
@@ -289,6 +390,10 @@
           if (d[p] + d[p + 1] + d[p + 2] >= 384) this.mask[i] = 1;
         }
         this._repaint({ x: 0, y: 0, w: this.W, h: this.H });
+        // The saved mask is where undo starts.
+        this._past = [];
+        this._future = [];
+        this._showHistory();
       } catch {
         this._say(`Could not load the saved mask of ${this.label}.`, true);
       }
@@ -322,6 +427,7 @@
       const erase = this.tool === "eraser" || e.button === 5;
       this._stroke = { id: e.pointerId, last: p, erase };
       this.canvas.setPointerCapture(e.pointerId);
+      this._beginStep();
       this._follow(p);
       this._paint(p, p, erase);
     }
@@ -356,6 +462,7 @@
       const s = this._stroke;
       this._stroke = null;
       if (this.canvas.hasPointerCapture?.(s.id)) this.canvas.releasePointerCapture(s.id);
+      this._endStep();
       this._save();
     }
 
@@ -392,8 +499,11 @@
       if (e.key === " " || e.key === "Enter") {
         e.preventDefault();
         if (e.repeat) return;
+        // Space held with arrows paints a line: one step until Space is let go. Enter is one dab.
+        this._beginStep();
         if (e.key === " ") this._keyPainting = true;
         this._paint(this.cursor, this.cursor, this.tool === "eraser");
+        if (e.key === "Enter") this._endStep();
         this._save();
         return;
       }

@@ -42,6 +42,11 @@ class ReferenceCard:
     # What the chosen model's reference advises against but takes (sent anyway).
     warnings: tuple[str, ...] = ()
 
+    @property
+    def box_count(self) -> int:
+        """Boxes with anything typed in, as the filmstrip counts them (box-editor.js keeps it current)."""
+        return sum(1 for slot in self.slots if any(v.strip() for v in slot.values.values()))
+
 
 def reference_cards(draft: Draft, refs: list[DraftReference]) -> list[ReferenceCard]:
     caps = compose.model_of(draft)
