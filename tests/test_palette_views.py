@@ -47,7 +47,7 @@ def hundredths(palette: list[dict[str, str]]) -> list[int]:
 
 def test_switching_the_palette_on_beside_references_starts_from_their_colours(editor, alice):
     upload(editor, stripes("#FF0000", "#00FF00", name="a.png"), stripes("#0000FF", "#0000FF", name="b.png"))
-    response = editor.post("/create/palette/toggle", form(draft_of(alice), palette_enabled="on"), **HTMX)
+    response = editor.post("/create/palette/toggle", form(Draft.current_for(alice), palette_enabled="on"), **HTMX)
     assert response.status_code == 200
     palette = {row["hex"]: row["percent"] for row in draft_of(alice).palette}
     # Each picture weighs the same: red and green a quarter each, blue the half from image 2.
@@ -55,7 +55,7 @@ def test_switching_the_palette_on_beside_references_starts_from_their_colours(ed
 
 
 def test_switching_the_palette_on_without_references_starts_from_the_starter(editor, alice):
-    editor.post("/create/palette/toggle", form(draft_of(alice), palette_enabled="on"), **HTMX)
+    editor.post("/create/palette/toggle", form(Draft.current_for(alice), palette_enabled="on"), **HTMX)
     palette = draft_of(alice).palette
     assert [row["hex"] for row in palette] == STARTER
     assert sum(hundredths(palette)) == 10000
@@ -64,7 +64,7 @@ def test_switching_the_palette_on_without_references_starts_from_the_starter(edi
 def test_use_colours_from_references_gives_five_colours_totalling_100_percent(editor, alice):
     upload(editor, noise(1, "a.png"), noise(2, "b.png"), noise(3, "c.png"))
     mine = palette_fields(("#112233", "50.00"), ("#445566", "30.00"), ("#778899", "20.00"))
-    response = editor.post("/create/palette/references", form(draft_of(alice), **mine), **HTMX)
+    response = editor.post("/create/palette/references", form(Draft.current_for(alice), **mine), **HTMX)
     assert response.status_code == 200
     palette = draft_of(alice).palette
     assert len(palette) == 5 and "#112233" not in {row["hex"] for row in palette}
@@ -75,7 +75,7 @@ def test_use_colours_from_references_gives_five_colours_totalling_100_percent(ed
 
 def test_use_colours_from_references_without_references_says_what_to_do(editor, alice):
     mine = palette_fields(("#112233", "50.00"), ("#445566", "30.00"), ("#778899", "20.00"))
-    response = editor.post("/create/palette/references", form(draft_of(alice), **mine), **HTMX)
+    response = editor.post("/create/palette/references", form(Draft.current_for(alice), **mine), **HTMX)
     assert response.status_code == 422
     assert "Add a reference image first" in response.content.decode()
     assert [row["hex"] for row in draft_of(alice).palette] == ["#112233", "#445566", "#778899"]
@@ -83,7 +83,7 @@ def test_use_colours_from_references_without_references_says_what_to_do(editor, 
 
 def test_references_of_one_flat_colour_say_a_colour_is_missing(editor, alice):
     upload(editor, png(colour="#123456"))
-    response = editor.post("/create/palette/toggle", form(draft_of(alice), palette_enabled="on"), **HTMX)
+    response = editor.post("/create/palette/toggle", form(Draft.current_for(alice), palette_enabled="on"), **HTMX)
     assert response.status_code == 422
     assert "Image 1 has only 1 distinct colour; add colours until there are at least 3." in response.content.decode()
     assert draft_of(alice).palette == [{"hex": "#123456", "percent": "100.00"}], "what was found is kept to build on"
@@ -94,13 +94,13 @@ def test_a_teammates_references_never_colour_my_palette(editor, alice, bob):
     bobs.force_login(bob)
     upload(bobs, stripes("#FF0000", "#00FF00", "#0000FF"))
     assert Draft.objects.get(owner=bob).references.count() == 1
-    editor.post("/create/palette/toggle", form(draft_of(alice), palette_enabled="on"), **HTMX)
+    editor.post("/create/palette/toggle", form(Draft.current_for(alice), palette_enabled="on"), **HTMX)
     assert [row["hex"] for row in draft_of(alice).palette] == STARTER
 
 
 def test_the_palette_buttons_say_what_they_do(editor, alice):
     upload(editor, stripes("#FF0000", "#00FF00", "#0000FF"))
-    editor.post("/create/palette/toggle", form(draft_of(alice), palette_enabled="on"), **HTMX)
+    editor.post("/create/palette/toggle", form(Draft.current_for(alice), palette_enabled="on"), **HTMX)
     page = editor.get("/create/").content.decode()
     for button, help_id, words in (
         ("Even split", "palette-even-help", "same share"),
