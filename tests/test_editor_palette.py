@@ -17,6 +17,7 @@ from studio.editor.palette import (
     format_percent,
     normalize,
     normalize_hex,
+    palette_from_references,
     parse_percent,
     validate_palette,
 )
@@ -286,3 +287,40 @@ def test_transparent_areas_count_as_the_white_the_api_will_see() -> None:
 def test_extraction_refuses_bytes_that_are_not_an_image() -> None:
     with pytest.raises(ImageDecodeError):
         extract_palette(b"not an image at all")
+
+
+# Colours from several references.
+
+
+def noise(rnd: random.Random, width: int, height: int) -> Image.Image:
+    image = Image.new("RGB", (width, height))
+    image.putdata([(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)) for _ in range(width * height)])
+    return image
+
+
+def test_colours_from_three_references_are_five_summing_to_exactly_100_percent() -> None:
+    rnd = random.Random(19)
+    images = [encode(noise(rnd, w, h)) for w, h in ((320, 240), (200, 300), (640, 120))]
+    palette = palette_from_references(images)
+    assert len(palette) == 5
+    assert sum(share for _, share in palette) == 10000
+    assert validate_palette(palette, model=MODEL) == []
+
+
+def test_each_reference_weighs_the_same_whatever_its_size() -> None:
+    big_red = encode(Image.new("RGB", (1600, 1200), (220, 30, 40)))
+    small_blue = encode(Image.new("RGB", (100, 80), (30, 60, 200)))
+    palette = dict(palette_from_references([big_red, small_blue]))
+    assert palette == {"#DC1E28": 5000, "#1E3CC8": 5000}
+
+
+def test_colours_from_references_follow_what_each_picture_covers() -> None:
+    left = encode(blocks(((220, 30, 40), 192), ((40, 180, 60), 64), height=256))
+    right = encode(blocks(((40, 180, 60), 128), ((30, 60, 200), 128), height=256))
+    # Red covers 3/4 of one picture, green 1/4 of it and 1/2 of the other, blue the other half.
+    assert dict(palette_from_references([left, right])) == {"#DC1E28": 3750, "#28B43C": 3750, "#1E3CC8": 2500}
+
+
+def test_colours_from_no_references_are_refused() -> None:
+    with pytest.raises(ValueError):
+        palette_from_references([])

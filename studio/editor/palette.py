@@ -1,5 +1,5 @@
 """Colour palettes: shares held as integer hundredths of a percent, what a person types into the
-palette fields, and a palette computed from an image.
+palette fields, and palettes computed from images.
 
 Shares are integers throughout ("33.34% + 33.33% + 33.33%" is exactly 100.00%, never 99.99999%),
 so a palette that sums correctly here sums correctly in the request body.
@@ -28,6 +28,12 @@ _THUMBNAIL_SIDE = 256
 # centre of the pixels nearest to it. Most images settle sooner; a round costs a few milliseconds.
 _KMEANS_ROUNDS = 12
 _SHOWN_CHARS = 20
+# Colours taken from the references (issue 19): few enough that each one is plainly in the
+# pictures, and inside every model's 3–10.
+REFERENCE_COLOURS = 5
+# Each reference's share of the pixels when colours are taken from several: 9 references make
+# about 150,000 pixels, as many as two single-image extractions.
+_REFERENCE_SIDE = 128
 
 # What a person types in a percent field: "25", "25.5", "25.50", ".5", "25." — at most two decimals.
 _PERCENT = re.compile(r"(?=\.?\d)(\d{0,3})(?:\.(\d{0,2}))?", re.ASCII)
@@ -156,9 +162,30 @@ def extract_palette(data: bytes, *, count: int = 5, model: str = DEFAULT_MODEL) 
     `count` is clamped to the palette sizes the model takes. Fewer colours come back when the
     image has fewer distinct ones. Deterministic: the same bytes always give the same palette.
     """
+    return _main_colours(_thumbnail(data, model), count=count, model=model)
+
+
+def palette_from_references(
+    images: Sequence[bytes], *, count: int = REFERENCE_COLOURS, model: str = DEFAULT_MODEL
+) -> list[tuple[str, int]]:
+    """The main colours of several images taken together, each image weighing the same.
+
+    What the editor offers (and starts from) when a palette is switched on beside references.
+    """
+    if not images:
+        raise ValueError("no images to take colours from")
+    side = _REFERENCE_SIDE
+    # Squashed to one size, so a large reference does not outvote a small one; squashing keeps
+    # how much of a picture each colour covers.
+    tiles = [_thumbnail(data, model).resize((side, side), Image.Resampling.BOX) for data in images]
+    # Where a pixel sits does not matter to a palette: all of them in one strip.
+    strip = Image.frombytes("RGB", (side * side * len(tiles), 1), b"".join(tile.tobytes() for tile in tiles))
+    return _main_colours(strip, count=count, model=model)
+
+
+def _main_colours(pixels: Image.Image, *, count: int, model: str) -> list[tuple[str, int]]:
     rules = _rules(model)
     wanted = min(max(count, rules.count.lo), rules.count.hi)
-    pixels = _thumbnail(data, model)
     seed = pixels.quantize(colors=wanted, method=Image.Quantize.MEDIANCUT)
     centres, counts = _refine(pixels, seed)
     by_hex: dict[str, int] = {}

@@ -1,11 +1,12 @@
-"""The palette buttons: add, remove, even split, normalize, extract from a reference."""
+"""The palette buttons: add, remove, even split, normalize, colours from the references or one of them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from studio.editor import palette
-from studio.editor.models import Draft
+from studio.editor.models import Draft, DraftReference
+from studio.pipeline.images import ImageDecodeError
 from studio.numbers import parse_whole
 from studio.wan.capabilities import get_model
 
@@ -20,9 +21,18 @@ def apply(draft: Draft, action: str, data: Mapping[str, str]) -> str | None:
         return f"{draft.model} does not take a colour palette."
     rows = list(draft.palette)
     if action == "toggle":
-        # The checkbox itself was saved with the form; switching on starts from a palette.
+        # The checkbox itself was saved with the form; switching on starts from a palette: the
+        # references' colours when there are references (issue 19), else a starter.
         if draft.palette_enabled and not rows:
+            refs = draft.ordered_references()
+            if refs:
+                return _use_references(draft, refs, rules.count.lo)
             rows = _rows(list(zip(STARTER, palette.even_split(len(STARTER)), strict=True)))
+    elif action == "references":
+        refs = draft.ordered_references()
+        if not refs:
+            return "Add a reference image first: its main colours become the palette."
+        return _use_references(draft, refs, rules.count.lo)
     elif action == "add":
         if len(rows) >= rules.count.hi:
             return f"A palette has at most {rules.count.hi} colours."
@@ -44,22 +54,39 @@ def apply(draft: Draft, action: str, data: Mapping[str, str]) -> str | None:
         index = _index(data.get("extract_image"), len(refs))
         if index is None:
             return "Choose an image to extract colours from."
-        with refs[index].file.open("rb") as handle:
-            extracted = palette.extract_palette(handle.read(), count=max(len(rows), rules.count.lo) if rows else rules.recommended)
-        draft.palette_enabled = True
-        rows = _rows(extracted)
-        if len(rows) < rules.count.lo:
-            draft.palette = rows
-            draft.save(update_fields=["palette", "palette_enabled", "updated_at"])
-            return (
-                f"Image {index + 1} has only {len(rows)} distinct colour{'s' if len(rows) != 1 else ''}; "
-                f"add colours until there are at least {rules.count.lo}."
-            )
+        extracted = palette.extract_palette(_read(refs[index]), count=max(len(rows), rules.count.lo) if rows else rules.recommended)
+        return _use(draft, extracted, f"Image {index + 1} has", rules.count.lo)
     else:
         return f"Unknown palette action “{action}”."
     draft.palette = rows
     draft.save(update_fields=["palette", "palette_enabled", "updated_at"])
     return None
+
+
+def _use_references(draft: Draft, refs: list[DraftReference], fewest: int) -> str | None:
+    try:
+        swatches = palette.palette_from_references([_read(ref) for ref in refs])
+    except ImageDecodeError as exc:
+        return f"The references' colours could not be read: {exc}."
+    return _use(draft, swatches, "Image 1 has" if len(refs) == 1 else f"The {len(refs)} references have", fewest)
+
+
+def _use(draft: Draft, swatches: list[tuple[str, int]], found_in: str, fewest: int) -> str | None:
+    """Make colours found in pictures the palette; says so when they are too few to send."""
+    rows = _rows(swatches)
+    draft.palette_enabled = True
+    draft.palette = rows
+    draft.save(update_fields=["palette", "palette_enabled", "updated_at"])
+    if len(rows) < fewest:
+        # What was found is kept to build on.
+        colours = f"{len(rows)} distinct colour{'s' if len(rows) != 1 else ''}"
+        return f"{found_in} only {colours}; add colours until there are at least {fewest}."
+    return None
+
+
+def _read(ref: DraftReference) -> bytes:
+    with ref.file.open("rb") as handle:
+        return handle.read()
 
 
 def _rows(swatches: list[tuple[str, int]]) -> list[dict[str, str]]:
