@@ -183,6 +183,25 @@ def test_polling_stops_when_nothing_is_in_flight(context, live_server, alice):
     assert len(polls) == asked, "an ended card asks no more"
 
 
+def test_a_card_whose_job_went_to_the_trash_stops_asking(context, live_server, alice):
+    job = make_job(alice)
+    page = context.new_page()
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/card" in request.url else None)
+    page.clock.install()
+    page.goto(f"{live_server.url}/create/")
+    card = page.locator(f"#job-{job.pk}")
+    expect(card).to_have_attribute("data-waiting", "true")
+
+    Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
+    expect(card).to_contain_text("This job is no longer here")
+    settle(page, live_server)
+    asked = len(polls)
+    page.clock.run_for(30_000)
+    settle(page, live_server)
+    assert len(polls) == asked
+
+
 def settle(page, live_server) -> None:
     """A request of our own, answered: the browser's earlier requests have been reported."""
     page.evaluate("url => fetch(url, {cache: 'no-store'}).then(r => r.status)", f"{live_server.url}/static/js/job-cards.js")

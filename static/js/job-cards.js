@@ -148,6 +148,23 @@
   const list = document.getElementById("jobs");
   if (list && canNotify) notifyControl(list);
 
+  // A card whose job is gone (moved to the trash meanwhile) would ask every second for ever:
+  // swap it for a copy that does not poll and says so.
+  document.addEventListener("htmx:responseError", (event) => {
+    const card = event.detail.elt;
+    if (!card.matches?.(".job-card[hx-trigger]") || event.detail.xhr.status !== 404) return;
+    const still = card.cloneNode(true);
+    for (const name of ["hx-get", "hx-trigger", "hx-swap"]) still.removeAttribute(name);
+    still.dataset.waiting = "false";
+    still.querySelector("job-clock")?.remove();
+    const note = document.createElement("p");
+    note.className = "hint";
+    note.textContent = "This job is no longer here (it may have been moved to the trash).";
+    still.querySelector("header").after(note);
+    waiting.delete(still.dataset.job);
+    card.replaceWith(still);
+  });
+
   scan(document);
   document.addEventListener("htmx:load", (event) => scan(event.detail.elt));
 })();
