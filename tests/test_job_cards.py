@@ -60,6 +60,19 @@ def test_a_queued_card_shows_a_placeholder_per_image_asked_for(editor, alice):
     assert "Image 3: not made yet" in html
 
 
+def test_an_image_set_shows_a_placeholder_per_image_it_may_make(editor, alice):
+    job = make_job(alice, enable_sequential=True, n=None)
+    assert card_html(editor, job).count('class="placeholder') == job.max_images_billed() == 12
+
+
+def test_placeholders_make_way_for_the_images_already_stored(editor, alice):
+    job = finished_job(alice, n=1)
+    set_row(job, status=S.DOWNLOADING, parameters={**job.parameters, "n": 3}, finished_at=None)
+    html = card_html(editor, job)
+    assert html.count('class="placeholder') == 2 and "Result 1 of job" in html
+    assert "/gallery/images/" not in html, "not in the gallery until the job is done"
+
+
 def test_placeholders_take_the_requested_shape(editor, alice):
     assert 'placeholder shape-tall' in card_html(editor, make_job(alice, size="1024*1536"))
     assert 'placeholder shape-wide' in card_html(editor, make_job(alice, size="1536*1024"))
