@@ -159,6 +159,22 @@ def test_a_result_is_large_and_opens_the_image_page(context, live_server, alice)
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{job.outputs.get().pk}/")
 
 
+def test_a_card_fits_a_phone_screen(context, live_server, alice):
+    make_job(alice, n=3, prompt="A lighthouse at dawn " + "x" * 120)
+    finished_job(alice, n=1, image_size=(640, 480))
+    page = context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/create/")
+    expect(page.locator(".job-card")).to_have_count(2)
+    # Each card and everything in it ends inside the screen (what else the page holds is not theirs).
+    sticking_out = page.evaluate(
+        """() => [...document.querySelectorAll('.job-card, .job-card *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert sticking_out == []
+
+
 def test_polling_stops_when_nothing_is_in_flight(context, live_server, alice):
     job = make_job(alice)
     page = context.new_page()
