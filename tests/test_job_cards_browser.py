@@ -95,6 +95,22 @@ def test_the_elapsed_time_is_shown_and_keeps_counting(context, live_server, alic
     assert 5 <= gained <= 7 + (time.monotonic() - began), (shown, elapsed.inner_text())
 
 
+def test_the_estimate_counts_down_while_the_job_is_at_the_provider(context, live_server, alice):
+    finished_job(alice, n=1)  # sent to stored in 38 s: the team's usual time for the model
+    job = make_job(alice)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(status=S.RUNNING, created_at=now - timedelta(seconds=8), submitted_at=now - timedelta(seconds=5))
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{live_server.url}/create/")
+    estimate = page.locator(f"#job-{job.pk} .estimate")
+    expect(estimate).to_have_text(re.compile(r"^about 3[23] s left$"))
+    page.clock.run_for(10_000)
+    expect(estimate).to_have_text(re.compile(r"^about 2[0-3] s left$"))
+    page.clock.run_for(30_000)
+    expect(estimate).to_have_text("taking longer than the usual 38 s")
+
+
 def seconds_of(text: str) -> int:
     minutes, _, seconds = text.partition(" min ")
     return int(minutes) * 60 + int(seconds.removesuffix(" s")) if seconds else int(minutes.removesuffix(" s"))
