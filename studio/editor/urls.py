@@ -25,6 +25,7 @@ urlpatterns = [
     path("jobs/<id:job_id>/attention/give-up", attention_views.job_give_up_view, name="job_give_up"),
     path("jobs/<id:job_id>/card", job_views.job_card, name="job_card"),
     path("jobs/<id:job_id>/cancel", job_views.job_cancel_view, name="job_cancel"),
+    path("jobs/<id:job_id>/retry", job_views.job_retry_view, name="job_retry"),
     path("jobs/<id:job_id>/images/<id:index>.png", job_views.job_image, {"kind": "full"}, name="job_image"),
     path("jobs/<id:job_id>/images/<id:index>.webp", job_views.job_image, {"kind": "thumb"}, name="job_thumb"),
 ]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
+from studio.editor import job_cards
 from studio.pipeline.attention import can_decide
 from studio.pipeline.models import Job, JobStatus
 
@@ -34,11 +34,9 @@ def job_steps(job: Job) -> list[tuple[str, str]]:
 
 
 @register.simple_tag
-def job_elapsed(job: Job) -> str:
-    end = job.finished_at if job.is_terminal and job.finished_at else timezone.now()
-    seconds = max(0, int((end - job.created_at).total_seconds()))
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+def job_card(job: Job) -> job_cards.JobCard:
+    """{% job_card job as card %}: what the card shows (the views that have it pass `card`)."""
+    return job_cards.card_for(job)
 
 
 # What a "needs attention" job is waiting for, and what was done to it, in words.
