@@ -26,19 +26,38 @@ def _no_team(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/no_team.html", status=404)
 
 
+# The id of the part of the grid page that the filters replace as they change.
+RESULTS_TARGET = "gallery-results"
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     team = teams.active_team(request)
     if team is None:
         return _no_team(request)
+    # A history restore (Back after a filter change) needs the whole page, like a first visit.
+    partial = request.htmx and not request.htmx.history_restore_request
     form = FilterForm(request.GET, team=team)
     if not form.is_valid():
-        return render(request, "gallery/index.html", {"form": form, "problems": form.problems(), "page": None}, status=400)
+        context = {"form": form, "problems": form.problems(), "page": None}
+        if partial:
+            # 422 is swapped (base.html's htmx config): the message shows where the results were.
+            return render(request, "gallery/index.html#results", context, status=422)
+        return render(request, "gallery/index.html", context, status=400)
     filters = form.filters()
     page = queries.grid_page(team, request.user, filters)
     can_administer = teams.can_administer(teams.active_membership(request))
-    context = {"form": form, "filters": filters, "page": page, "team": team, "can_administer": can_administer}
-    if request.htmx:
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "team": team,
+        "can_administer": can_administer,
+        "boards": form.boards,  # the board bar: already read for the filter's choices
+    }
+    if partial and request.htmx.target == RESULTS_TARGET:
+        return render(request, "gallery/index.html#results", context)
+    if partial:
         # The scroll sentinel asks for the next page: only its tiles and the next sentinel.
         return render(request, "gallery/index.html#grid-page", context)
     return render(request, "gallery/index.html", context)
