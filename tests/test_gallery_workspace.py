@@ -252,3 +252,12 @@ def test_a_plain_form_post_from_the_menu_comes_back_to_the_gallery(bob, lighthou
     response = client_for(bob).post(f"/gallery/images/{image.pk}/board-menu", {"board": board.pk, "action": "add"})
     assert response.status_code == 302 and response.url == "/gallery/"
     assert BoardItem.objects.filter(board=board, image=image).exists()
+
+
+def test_a_delete_from_the_image_page_is_offered_for_undo_once_in_the_gallery(bob, bobs_job):
+    bobs = client_for(bob)
+    response = bobs.post(f"/gallery/jobs/{bobs_job.pk}/delete")
+    assert response.status_code == 302 and response["Location"] == "/gallery/"
+    undo = f'action="/gallery/jobs/{bobs_job.pk}/undo-delete"'
+    assert undo in bobs.get("/gallery/").content.decode()
+    assert undo not in bobs.get("/gallery/").content.decode()

@@ -189,6 +189,22 @@ def test_delete_shows_an_undo_toast_and_undo_restores_the_job(open_page, alice):
     expect(page.locator("#grid .tile")).to_have_count(2)
 
 
+def test_a_delete_from_the_image_page_can_be_undone_in_the_gallery(open_page, alice):
+    keep, doomed = jobs_oldest_first(alice, ["Keep me", "Delete me from my page"])
+    page = open_page(f"/gallery/images/{doomed.outputs.get().pk}/")
+    delete = page.get_by_role("button", name=re.compile(f"^Delete job {doomed.pk}"))
+    expect(delete).to_have_class(re.compile(r"\bdanger\b"))
+    delete.click()
+
+    expect(page.locator("#grid .tile")).to_have_count(1)
+    toast = page.locator("#gallery-toast")
+    expect(toast).to_contain_text(f"Job {doomed.pk} moved to the trash.")
+    toast.get_by_role("button", name=re.compile("^Undo")).click()
+    expect(toast).to_contain_text("is back in the gallery")
+    expect(page.locator("#grid .tile")).to_have_count(2)
+    expect(tile_of(page, doomed)).to_be_visible()
+
+
 # --- The image page ---------------------------------------------------------------------------
 
 

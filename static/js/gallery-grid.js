@@ -65,6 +65,11 @@ class GalleryGrid extends HTMLElement {
     const links = this.querySelectorAll(`a.tile-open[data-job="${Number(job)}"]`);
     const tiles = [...new Set([...links].map((link) => link.closest(".tile")))];
     for (const tile of tiles) tile.hidden = hidden;
+    if (!hidden && tiles.length === 0) {
+      // Deleted from its own page, so it was never in this grid: fetch the grid again to show it.
+      htmx.ajax("GET", location.href, { target: "#gallery-results", swap: "outerHTML" });
+      return;
+    }
     // The pressed Delete is gone (or the Undo is): focus goes where the next step is.
     const next = hidden ? this.querySelector("#gallery-toast .toast-undo") : tiles[0]?.querySelector(".tile-open");
     next?.focus();

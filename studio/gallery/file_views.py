@@ -23,6 +23,9 @@ from studio.pipeline.models import Job, OutputImage
 
 log = logging.getLogger(__name__)
 
+# The job just deleted with a plain form post, for the gallery's Undo toast (read once).
+UNDO_SESSION_KEY = "gallery_undo_job"
+
 
 def _plain(message: str, status: int) -> HttpResponse:
     # Plain text, never HTML: a refusal may quote what was posted.
@@ -134,7 +137,8 @@ def job_delete(request: HttpRequest, job_id: int) -> HttpResponse:
         # The grid hides the job's tiles and offers Undo in its toast, without leaving the page.
         response = render(request, "gallery/_toast_trash.html", {"job": job, "deleted": True})
         return trigger_client_event(response, "job-trashed", {"job": job.pk}, after="settle")
-    messages.success(request, f"Job {job.pk} moved to the trash; a team admin can restore it.")
+    # From the image page: the gallery opens with the same toast, so Undo is one key away there too.
+    request.session[UNDO_SESSION_KEY] = job.pk
     return redirect("gallery:index")
 
 

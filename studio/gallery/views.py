@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from studio.accounts import teams
 from studio.accounts.access import image_for_user, reference_for_user
-from studio.gallery import curation, presenters, queries, trash
+from studio.gallery import curation, file_views, presenters, queries, trash
 from studio.gallery.filters import FilterForm
 from studio.gallery.models import BOARD_NAME_MAX_CHARS, Board
+from studio.pipeline.models import Job
 
 # References are stored re-encoded as one of these; anything else is served as opaque bytes.
 REFERENCE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/bmp"})
@@ -60,7 +61,16 @@ def index(request: HttpRequest) -> HttpResponse:
     if partial:
         # The scroll sentinel asks for the next page: only its tiles and the next sentinel.
         return render(request, "gallery/index.html#grid-page", context)
+    context["undo_job"] = _just_deleted(request)
     return render(request, "gallery/index.html", context)
+
+
+def _just_deleted(request: HttpRequest) -> Job | None:
+    """The job this person deleted from an image page a moment ago (offered once, with Undo)."""
+    job_id = request.session.pop(file_views.UNDO_SESSION_KEY, None)
+    if not isinstance(job_id, int):
+        return None
+    return Job.objects.visible_to(request.user, trash=True).filter(pk=job_id, deleted_by=request.user).first()
 
 
 @require_GET
