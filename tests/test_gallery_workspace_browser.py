@@ -205,6 +205,53 @@ def test_a_delete_from_the_image_page_can_be_undone_in_the_gallery(open_page, al
     expect(tile_of(page, doomed)).to_be_visible()
 
 
+def test_a_tiles_star_toggles_from_its_hover_actions(open_page, alice):
+    (job,) = jobs_oldest_first(alice, ["Star me"])
+    image = job.outputs.get()
+    page = open_page("/gallery/")
+    tile = tile_of(page, job)
+    star = tile.get_by_role("button", name=re.compile("^Star"))
+    assert float(tile.locator(".tile-actions").evaluate("e => getComputedStyle(e).opacity")) == 0  # out of the way
+    tile.hover()
+    expect(tile.locator(".tile-actions")).to_have_css("opacity", "1")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    assert Star.objects.filter(user=alice, image=image).exists()
+    # Keyboard: the actions show as soon as focus is inside the tile, and Enter toggles back.
+    page.mouse.move(0, 0)
+    star.focus()
+    expect(tile.locator(".tile-actions")).to_have_css("opacity", "1")
+    page.keyboard.press("Enter")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    assert not Star.objects.filter(user=alice, image=image).exists()
+
+
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolations.push(event.violatedDirective));
+"""
+
+
+def test_the_workspace_scripts_keep_to_the_content_security_policy(browser, live_server, alice, media):
+    jobs_oldest_first(alice, ["One", "Two"], image_size=(1200, 1600))
+    context = logged_in_context(browser, live_server, alice)
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/gallery/")
+        page.locator("a.tile-open").first.click()  # the lightbox
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Escape")
+        page.locator("summary").first.click()  # the board menu
+        expect(page.locator(".board-new").first).to_be_visible()
+        page.get_by_label("Starred by me").check()  # a filter: the grid is swapped and measured again
+        expect(page).to_have_url(re.compile(r"starred=on"))
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__cspViolations") == []
+    finally:
+        context.close()
+
+
 # --- The image page ---------------------------------------------------------------------------
 
 
@@ -213,6 +260,13 @@ def test_arrow_keys_walk_the_gallery_from_an_image_page(open_page, alice, live_s
     newer_image, older_image = new.outputs.get(), old.outputs.get()
     page = open_page(f"/gallery/images/{newer_image.pk}/")
     expect(page.locator(".pairs").first).to_contain_text(re.compile(r"Watermark\s*watermark\s*Off"))  # as people read it
+
+    # Review buttons say what they do and look it: green, amber, red (a sign and a word, not colour alone).
+    colours = {
+        name: page.get_by_role("button", name=name, exact=True).evaluate("e => getComputedStyle(e).backgroundColor")
+        for name in ("Approve", "Request changes", "Reject")
+    }
+    assert colours == {"Approve": "rgb(6, 118, 71)", "Request changes": "rgb(181, 71, 8)", "Reject": "rgb(180, 35, 24)"}
 
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(f"{live_server.url}/gallery/images/{older_image.pk}/")
