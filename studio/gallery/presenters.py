@@ -177,13 +177,10 @@ def total_seconds(job: Job) -> float | None:
     return (job.finished_at - job.created_at).total_seconds() if job.finished_at else None
 
 
-def siblings(image: OutputImage) -> tuple[int, int, OutputImage | None, OutputImage | None]:
-    """(position, count, previous, next) among the job's images, in index order."""
-    frames = list(image.job.outputs.order_by("index").only("pk", "index", "job_id"))
-    at = next(i for i, frame in enumerate(frames) if frame.pk == image.pk)
-    previous = frames[at - 1] if at > 0 else None
-    following = frames[at + 1] if at + 1 < len(frames) else None
-    return at + 1, len(frames), previous, following
+def position_in_job(image: OutputImage) -> tuple[int, int]:
+    """(position, count) among the job's images, in index order: "Frame 2 of 3"."""
+    indexes = list(image.job.outputs.order_by("index").values_list("index", flat=True))
+    return indexes.index(image.index) + 1, len(indexes)
 
 
 def review_context(image: OutputImage, membership: Membership | None) -> dict[str, object]:
@@ -223,7 +220,7 @@ def boards_context(image: OutputImage) -> dict[str, object]:
 
 def image_context(image: OutputImage, user, membership: Membership | None) -> dict[str, object]:
     job = image.job
-    position, count, previous, following = siblings(image)
+    position, count = position_in_job(image)
     newer, older = queries.gallery_neighbours(image)
     return {
         **review_context(image, membership),
@@ -233,8 +230,6 @@ def image_context(image: OutputImage, user, membership: Membership | None) -> di
         "job": job,
         "position": position,
         "count": count,
-        "previous": previous,
-        "next": following,
         # ← and → walk the whole gallery in its own order, across jobs.
         "gallery_previous": newer,
         "gallery_next": older,
