@@ -145,6 +145,7 @@ def test_a_board_made_inline_and_an_image_added_from_the_keyboard(open_page, ali
     page.keyboard.press("Enter")
     option = tile_of(page, first).get_by_role("button", name="Sunsets")
     expect(option).to_have_attribute("aria-pressed", "false")
+    expect(tile_of(page, second).locator("details.board-picker")).not_to_have_attribute("open", "")  # one menu at a time
     settled(tile_of(page, first).locator(".board-menu"))
     page.keyboard.press("Tab")
     expect(option).to_be_focused()

@@ -19,6 +19,8 @@ class GalleryGrid extends HTMLElement {
       "job-restored": (event) => this.trashed(event.detail.job, false),
       click: (event) => {
         if (event.target.closest("[data-toast-close]")) this.querySelector("#gallery-toast").replaceChildren();
+        // A click elsewhere closes an open "Add to board" menu, as a menu would.
+        this.closeMenus(event.target.closest("details.board-picker"));
       },
       keydown: (event) => {
         // Esc closes an open "Add to board" menu and puts focus back on its button.
@@ -32,10 +34,20 @@ class GalleryGrid extends HTMLElement {
     };
     // Events from htmx answers are fired on the element that asked, anywhere in the page.
     for (const [name, handler] of Object.entries(this._listeners)) document.addEventListener(name, handler);
+    // One menu open at a time ("toggle" does not bubble: caught on the way down).
+    this._onToggle = (event) => {
+      if (event.target.matches?.("details.board-picker") && event.target.open) this.closeMenus(event.target);
+    };
+    document.addEventListener("toggle", this._onToggle, true);
+  }
+
+  closeMenus(except) {
+    for (const menu of this.querySelectorAll("details.board-picker[open]")) if (menu !== except) menu.open = false;
   }
 
   disconnectedCallback() {
     for (const [name, handler] of Object.entries(this._listeners || {})) document.removeEventListener(name, handler);
+    document.removeEventListener("toggle", this._onToggle, true);
     this._listeners = null;
   }
 
