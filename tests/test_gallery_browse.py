@@ -35,7 +35,7 @@ def at(day: str) -> datetime:
 
 def shown(response) -> list[int]:
     """The ids of the images whose tiles (or frames) a grid response shows, in order."""
-    return [int(i) for i in re.findall(r'href="/gallery/images/(\d+)/"', response.content.decode())]
+    return shown_in(response.content.decode())
 
 
 def ids(job: Job) -> list[int]:
@@ -218,7 +218,8 @@ def test_a_sequential_set_is_one_strip_of_its_frames(gallery, alice):
 
 
 def shown_in(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'href="/gallery/images/(\d+)/"', html)]
+    # A tile links to its image twice (the picture, and its "Open" action): each id counts once.
+    return list(dict.fromkeys(int(i) for i in re.findall(r'href="/gallery/images/(\d+)/"', html)))
 
 
 def test_a_strip_stays_whole_under_an_image_filter(gallery, alice):
@@ -304,8 +305,15 @@ def test_image_page_shows_how_it_was_made(gallery, alice):
     assert "<code>#FF0000</code> <span class=\"ratio\">60.00%</span>" in page
     assert "<code>#00AA00</code> <span class=\"ratio\">30.00%</span>" in page
     # Every parameter, the provider's ids, usage, cost, timings.
-    for name, value in (("seed", "1234"), ("n", "2"), ("size", "1K"), ("watermark", "False"), ("enable_sequential", "False")):
-        assert f"<dt>{name}</dt><dd><code>{value}</code></dd>" in page
+    # As people read them: labels from the capability table (API names beside them), "Off" not False.
+    for label, name, value in (
+        ("Seed", "seed", "1234"),
+        ("Number of images", "n", "2"),
+        ("Size", "size", "1K"),
+        ("Watermark", "watermark", "Off"),
+        ("Image set", "enable_sequential", "Off"),
+    ):
+        assert f'<dt>{label} <span class="api-name">{name}</span></dt><dd>{value}</dd>' in page
     assert job.task_id in page and job.request_id in page
     assert "<dt>image_count</dt><dd>2</dd>" in page
     assert "0.03 USD × 2 = <strong>0.06 USD</strong>" in page  # Job.unit_price() × usage_image_count

@@ -45,11 +45,12 @@ def test_open_filter_review_comment_and_reuse(logged_in, live_server, alice):
     expect(page.locator("#grid .tile")).to_have_count(2)
 
     page.get_by_label("Prompt contains").fill("fox")
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_label("Prompt contains").press("Enter")  # filters apply as they change: no Apply button
     expect(page).to_have_url(re.compile(r"[?&]q=fox"))
     expect(page.locator("#grid .tile")).to_have_count(1)
 
-    page.get_by_role("link", name=re.compile("A red fox")).click()
+    page.get_by_role("link", name=re.compile("A red fox")).press("Enter")  # the lightbox
+    page.get_by_role("dialog").get_by_role("link", name="Open the image page").click()
     expect(page).to_have_url(re.compile(rf"/gallery/images/{image.pk}/$"))
     expect(page.get_by_role("img", name=re.compile("Reference image 1"))).to_be_visible()
 

@@ -41,6 +41,8 @@ def urls(job, image, board) -> list[tuple[str, str, dict]]:
         ("post", f"/gallery/images/{image.pk}/comments", {"text": "hello"}),
         ("post", f"/gallery/images/{image.pk}/star", {}),
         ("post", f"/gallery/images/{image.pk}/boards", {"board": board.pk, "action": "add"}),
+        ("get", f"/gallery/images/{image.pk}/board-menu", {}),
+        ("post", f"/gallery/images/{image.pk}/board-menu", {"board": board.pk, "action": "add"}),
         ("get", f"/gallery/jobs/{job.pk}/references/0", {}),
         ("get", f"/gallery/jobs/{job.pk}/references/0/mask", {}),
         ("get", f"/gallery/review/?after={image.pk}", {}),

@@ -16,7 +16,7 @@ from studio.accounts import teams
 from studio.accounts.access import image_for_user
 from studio.accounts.models import Membership
 from studio.gallery import curation, presenters, queries, review
-from studio.gallery.models import Board
+from studio.gallery.models import Board, ReviewState
 from studio.numbers import parse_whole
 from studio.pipeline.models import OutputImage
 
@@ -73,6 +73,10 @@ def image_comment(request: HttpRequest, output_id: int) -> HttpResponse:
 def image_star(request: HttpRequest, output_id: int) -> HttpResponse:
     output, _ = _image(request, output_id)
     starred = curation.star_toggle(image=output, user=request.user)
+    if request.htmx and request.POST.get("where") == "grid":
+        # A tile's star in the grid: its own small button, not the image page's.
+        output.starred = starred
+        return render(request, "gallery/index.html#tile-star", {"output": output})
     return _answer(request, output, "star", {"image": output, "starred": starred})
 
 
@@ -94,7 +98,9 @@ def image_boards(request: HttpRequest, output_id: int) -> HttpResponse:
 # --- The review queue -------------------------------------------------------------------------
 
 
-def _queue_context(membership, after=None, *, current=None, problem: str = "") -> dict[str, object]:
+def _queue_context(
+    membership, after=None, *, current=None, problem: str = "", done: OutputImage | None = None, undone: bool = False
+) -> dict[str, object]:
     team = membership.team
     if current is None:
         current = queries.queue_next(team, after)
@@ -108,6 +114,10 @@ def _queue_context(membership, after=None, *, current=None, problem: str = "") -
         "problem": problem,
         # Reached the end after skipping some: offer to start again from the oldest.
         "at_end": after is not None and current is None and remaining > 0,
+        # What the last key did, for the status line (with Undo after a review).
+        "done": done,
+        "done_label": ReviewState(review.state_of(done)).label if done is not None else "",
+        "undone": undone,
     }
 
 
@@ -141,4 +151,22 @@ def review_queue_set(request: HttpRequest, output_id: int) -> HttpResponse:
         return render(request, "gallery/review_queue.html#queue-card", context, status=422)
     if not request.htmx:
         return redirect(f"{reverse('gallery:review_queue')}?after={output.pk}")
-    return render(request, "gallery/review_queue.html#queue-card", _queue_context(membership, output))
+    return render(request, "gallery/review_queue.html#queue-step", _queue_context(membership, output, done=output))
+
+
+@require_POST
+def review_queue_undo(request: HttpRequest, output_id: int) -> HttpResponse:
+    """The status line's Undo: the review just made is taken back and the image is shown again."""
+    output, membership = _image(request, output_id)
+    try:
+        review.image_review_undo(image=output, by=request.user, membership=membership)
+    except review.ReviewRefused as exc:
+        return HttpResponseForbidden(str(exc))
+    except review.ReviewInvalid as exc:
+        context = _queue_context(membership, current=output, problem=str(exc))
+        return render(request, "gallery/review_queue.html#queue-card", context, status=422)
+    if not request.htmx:
+        messages.success(request, f"Review of image {output.index + 1} of job {output.job_id} undone.")
+        return redirect("gallery:review_queue")
+    context = _queue_context(membership, current=output, done=output, undone=True)
+    return render(request, "gallery/review_queue.html#queue-step", context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.gallery import action_views, views
+from studio.gallery import action_views, board_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -15,7 +15,11 @@ urlpatterns = [
     path("images/<id:output_id>/boards", action_views.image_boards, name="image_boards"),
     path("jobs/<id:job_id>/references/<id:position>", views.reference, name="reference"),
     path("jobs/<id:job_id>/references/<id:position>/mask", views.reference_mask, name="reference_mask"),
+    path("images/<id:output_id>/board-menu", board_views.board_menu, name="board_menu"),
+    path("images/<id:output_id>/board-new", board_views.board_new, name="board_new"),
     path("boards/", views.boards, name="boards"),
+    path("boards/bar", board_views.board_bar, name="board_bar"),
     path("review/", action_views.review_queue, name="review_queue"),
     path("review/<id:output_id>", action_views.review_queue_set, name="review_queue_set"),
+    path("review/<id:output_id>/undo", action_views.review_queue_undo, name="review_queue_undo"),
 ]

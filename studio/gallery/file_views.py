@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from studio.accounts import teams
 from studio.accounts.access import image_for_user, job_for_user
@@ -21,6 +22,9 @@ from studio.numbers import parse_whole
 from studio.pipeline.models import Job, OutputImage
 
 log = logging.getLogger(__name__)
+
+# The job just deleted with a plain form post, for the gallery's Undo toast (read once).
+UNDO_SESSION_KEY = "gallery_undo_job"
 
 
 def _plain(message: str, status: int) -> HttpResponse:
@@ -129,7 +133,27 @@ def job_delete(request: HttpRequest, job_id: int) -> HttpResponse:
         trash.job_trash(job=job, by=request.user, membership=teams.membership_of(request.user, job.team_id))
     except trash.TrashRefused as exc:
         return _plain(str(exc), 403)
-    messages.success(request, f"Job {job.pk} moved to the trash; a team admin can restore it.")
+    if request.htmx:
+        # The grid hides the job's tiles and offers Undo in its toast, without leaving the page.
+        response = render(request, "gallery/_toast_trash.html", {"job": job, "deleted": True})
+        return trigger_client_event(response, "job-trashed", {"job": job.pk}, after="settle")
+    # From the image page: the gallery opens with the same toast, so Undo is one key away there too.
+    request.session[UNDO_SESSION_KEY] = job.pk
+    return redirect("gallery:index")
+
+
+@require_POST
+def job_undo_delete(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The toast's Undo: the job comes back from the trash as it was."""
+    job = job_for_user(request.user, job_id, trash=True)
+    try:
+        trash.job_undo_trash(job=job, by=request.user, membership=teams.membership_of(request.user, job.team_id))
+    except trash.TrashRefused as exc:
+        return _plain(str(exc), 403)
+    if request.htmx:
+        response = render(request, "gallery/_toast_trash.html", {"job": job, "deleted": False})
+        return trigger_client_event(response, "job-restored", {"job": job.pk}, after="settle")
+    messages.success(request, f"Job {job.pk} is back in the gallery.")
     return redirect("gallery:index")
 
 

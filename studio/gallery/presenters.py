@@ -8,10 +8,10 @@ from datetime import datetime
 from studio.accounting import prices
 from studio.accounts import teams
 from studio.accounts.models import Membership
-from studio.gallery import review
+from studio.gallery import queries, review
 from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
 from studio.pipeline.models import Job, JobReference, OutputImage
-from studio.wan.capabilities import PARAMETERS, format_ratio
+from studio.wan.capabilities import BY_NAME, PARAMETERS, format_ratio, parse_size
 
 # What the buttons say for each state a reviewer can set.
 REVIEW_ACTIONS = (
@@ -84,12 +84,47 @@ def swatches(job: Job) -> list[Swatch]:
     return out
 
 
-def parameters(job: Job) -> list[tuple[str, object]]:
+@dataclass(frozen=True)
+class ParameterRow:
+    name: str  # the API's name, for people who compare with the reference
+    label: str  # what the editor calls it
+    text: str  # the value as people read it
+
+
+def parameter_text(name: str, value: object) -> str:
+    """A recorded value as a person reads it: "On"/"Off", not Python's True/False; "—" for
+    nothing; a size as "1024×1024" (presets such as "1K" stay as they are)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "On" if value else "Off"
+    if name == "bbox_list" and isinstance(value, list):
+        return _boxes_text(value)
+    if isinstance(value, str) and (size := parse_size(value)) is not None:
+        return f"{size[0]}×{size[1]}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(parameter_text(name, item) for item in value)
+    return str(value)
+
+
+def _boxes_text(per_image: list) -> str:
+    # bbox_list holds one list of boxes per reference, in prompt order (reference: 002, bbox_list).
+    parts = []
+    for number, boxes in enumerate(per_image, start=1):
+        count = len(boxes) if isinstance(boxes, list) else 0
+        parts.append(f"image {number}: {count} box{'es' if count != 1 else ''}" if count else f"image {number}: none")
+    return "; ".join(parts) or "—"
+
+
+def parameters(job: Job) -> list[ParameterRow]:
     p = job.parameters
-    known = [(name, p[name]) for name in PARAMETER_ORDER if name in p]
+    names = [name for name in PARAMETER_ORDER if name in p]
     # Anything a job recorded that the table no longer names, after them.
-    others = [(name, value) for name, value in sorted(p.items()) if name not in PARAMETER_ORDER and name != "color_palette"]
-    return known + others
+    names += [name for name in sorted(p) if name not in PARAMETER_ORDER and name != "color_palette"]
+    return [
+        ParameterRow(name=name, label=BY_NAME[name].label if name in BY_NAME else name, text=parameter_text(name, p[name]))
+        for name in names
+    ]
 
 
 def transcript(job: Job) -> list[dict[str, object]]:
@@ -142,13 +177,10 @@ def total_seconds(job: Job) -> float | None:
     return (job.finished_at - job.created_at).total_seconds() if job.finished_at else None
 
 
-def siblings(image: OutputImage) -> tuple[int, int, OutputImage | None, OutputImage | None]:
-    """(position, count, previous, next) among the job's images, in index order."""
-    frames = list(image.job.outputs.order_by("index").only("pk", "index", "job_id"))
-    at = next(i for i, frame in enumerate(frames) if frame.pk == image.pk)
-    previous = frames[at - 1] if at > 0 else None
-    following = frames[at + 1] if at + 1 < len(frames) else None
-    return at + 1, len(frames), previous, following
+def position_in_job(image: OutputImage) -> tuple[int, int]:
+    """(position, count) among the job's images, in index order: "Frame 2 of 3"."""
+    indexes = list(image.job.outputs.order_by("index").values_list("index", flat=True))
+    return indexes.index(image.index) + 1, len(indexes)
 
 
 def review_context(image: OutputImage, membership: Membership | None) -> dict[str, object]:
@@ -188,7 +220,8 @@ def boards_context(image: OutputImage) -> dict[str, object]:
 
 def image_context(image: OutputImage, user, membership: Membership | None) -> dict[str, object]:
     job = image.job
-    position, count, previous, following = siblings(image)
+    position, count = position_in_job(image)
+    newer, older = queries.gallery_neighbours(image)
     return {
         **review_context(image, membership),
         **comments_context(image),
@@ -197,8 +230,9 @@ def image_context(image: OutputImage, user, membership: Membership | None) -> di
         "job": job,
         "position": position,
         "count": count,
-        "previous": previous,
-        "next": following,
+        # ← and → walk the whole gallery in its own order, across jobs.
+        "gallery_previous": newer,
+        "gallery_next": older,
         "references": references(job),
         "swatches": swatches(job),
         "parameters": parameters(job),
@@ -208,4 +242,5 @@ def image_context(image: OutputImage, user, membership: Membership | None) -> di
         "timings": timings(job),
         "total_seconds": total_seconds(job),
         "usage_items": sorted(job.usage.items()),
+        "usage_size": parameter_text("size", job.usage_size),
     }

@@ -119,3 +119,18 @@ def queue_next(team, after: OutputImage | None = None) -> OutputImage | None:
     if after is not None:
         queue = queue.filter(Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, pk__gt=after.pk))
     return queue.first()
+
+
+def gallery_neighbours(image: OutputImage) -> tuple[OutputImage | None, OutputImage | None]:
+    """(previous, next) of an image in the grid's order: jobs newest first, a job's images by index.
+
+    The image page's ← and → walk the gallery as the grid shows it, crossing from one job to the next.
+    """
+    job = image.job
+    team_images = OutputImage.objects.filter(job__in=gallery_jobs(job.team_id)).select_related("job")
+    at, pk = job.created_at, job.pk
+    later = Q(job=job, index__gt=image.index) | Q(job__created_at__lt=at) | Q(job__created_at=at, job_id__lt=pk)
+    earlier = Q(job=job, index__lt=image.index) | Q(job__created_at__gt=at) | Q(job__created_at=at, job_id__gt=pk)
+    following = team_images.filter(later).order_by("-job__created_at", "-job_id", "index").first()
+    previous = team_images.filter(earlier).order_by("job__created_at", "job_id", "-index").first()
+    return previous, following

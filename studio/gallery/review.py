@@ -53,3 +53,18 @@ def image_review_set(
 
 def history(image: OutputImage):
     return image.review_events.select_related("by").order_by("at", "pk")
+
+
+def image_review_undo(*, image: OutputImage, by, membership: Membership | None) -> ReviewEvent:
+    """Take back `by`'s latest change of the image's state, as a new event (the history is append-only).
+
+    Only while that change is still the latest: once someone else has reviewed the image since,
+    undoing would overwrite their decision, so it is refused.
+    """
+    if not teams.can_review(membership) or membership.team_id != image.job.team_id:
+        raise ReviewRefused("Only the team's reviewers and admins can set review states.")
+    last = image.review_events.order_by("-at", "-pk").first()
+    if last is None or last.by_id != by.pk:
+        raise ReviewInvalid("undo: nothing of yours to undo on this image; someone may have reviewed it since.")
+    image_review_set(image=image, by=by, membership=membership, state=last.from_state, note="Undone")
+    return last

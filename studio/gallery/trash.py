@@ -11,6 +11,7 @@ append-only), so such a job stays as a row without images, out of the gallery an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, RestrictedError
@@ -105,3 +106,18 @@ def job_purge(*, job: Job, membership: Membership | None, confirm: str) -> Purge
 def _require_admin(membership: Membership | None, action: str) -> None:
     if not teams.can_administer(membership):
         raise TrashRefused(f"Only a team admin can {action} jobs in the trash.")
+
+
+# How long the person who deleted a job may take it back without an admin (the toast's Undo).
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def job_undo_trash(*, job: Job, by, membership: Membership | None) -> bool:
+    """Undo a delete: the person who deleted the job, shortly after, or a team admin at any time."""
+    recent = job.deleted_at is not None and timezone.now() - job.deleted_at <= UNDO_WINDOW
+    if not (teams.can_administer(membership) or (membership is not None and job.deleted_by_id == by.pk and recent)):
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise TrashRefused(f"Only the person who deleted this job (within {minutes} minutes) or a team admin can bring it back.")
+    restored = Job.objects.filter(pk=job.pk, deleted_at__isnull=False).update(deleted_at=None, deleted_by=None)
+    job.refresh_from_db(fields=["deleted_at", "deleted_by"])
+    return restored == 1

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from studio.accounts import teams
 from studio.accounts.access import image_for_user, reference_for_user
-from studio.gallery import curation, presenters, queries, trash
+from studio.gallery import curation, file_views, presenters, queries, trash
 from studio.gallery.filters import FilterForm
 from studio.gallery.models import BOARD_NAME_MAX_CHARS, Board
+from studio.pipeline.models import Job
 
 # References are stored re-encoded as one of these; anything else is served as opaque bytes.
 REFERENCE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/bmp"})
@@ -26,22 +27,50 @@ def _no_team(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/no_team.html", status=404)
 
 
+# The id of the part of the grid page that the filters replace as they change.
+RESULTS_TARGET = "gallery-results"
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     team = teams.active_team(request)
     if team is None:
         return _no_team(request)
+    # A history restore (Back after a filter change) needs the whole page, like a first visit.
+    partial = request.htmx and not request.htmx.history_restore_request
     form = FilterForm(request.GET, team=team)
     if not form.is_valid():
-        return render(request, "gallery/index.html", {"form": form, "problems": form.problems(), "page": None}, status=400)
+        context = {"form": form, "problems": form.problems(), "page": None}
+        if partial:
+            # 422 is swapped (base.html's htmx config): the message shows where the results were.
+            return render(request, "gallery/index.html#results", context, status=422)
+        return render(request, "gallery/index.html", context, status=400)
     filters = form.filters()
     page = queries.grid_page(team, request.user, filters)
     can_administer = teams.can_administer(teams.active_membership(request))
-    context = {"form": form, "filters": filters, "page": page, "team": team, "can_administer": can_administer}
-    if request.htmx:
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "team": team,
+        "can_administer": can_administer,
+        "boards": form.boards,  # the board bar: already read for the filter's choices
+    }
+    if partial and request.htmx.target == RESULTS_TARGET:
+        return render(request, "gallery/index.html#results", context)
+    if partial:
         # The scroll sentinel asks for the next page: only its tiles and the next sentinel.
         return render(request, "gallery/index.html#grid-page", context)
+    context["undo_job"] = _just_deleted(request)
     return render(request, "gallery/index.html", context)
+
+
+def _just_deleted(request: HttpRequest) -> Job | None:
+    """The job this person deleted from an image page a moment ago (offered once, with Undo)."""
+    job_id = request.session.pop(file_views.UNDO_SESSION_KEY, None)
+    if not isinstance(job_id, int):
+        return None
+    return Job.objects.visible_to(request.user, trash=True).filter(pk=job_id, deleted_by=request.user).first()
 
 
 @require_GET
