@@ -101,6 +101,8 @@ def test_at_1440_parameters_references_and_queue_are_three_regions_side_by_side(
     prompt = place(page, "#prompt-panel")
     assert prompt["right"] <= references["left"] and prompt["top"] < parameters["top"], "the prompt heads the left column"
     assert queue["top"] < WIDE["height"] / 2, "the queue starts at the top, beside the form"
+    bar = place(page, ".generate-bar")
+    assert bar["right"] <= references["left"], "the sticky Generate bar never covers the references (boxes are drawn there)"
 
 
 def test_at_390_nothing_of_the_workspace_is_wider_than_the_screen(open_editor, tmp_path):
