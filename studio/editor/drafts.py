@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from studio.editor import refusals, uploads
 from studio.editor.models import Draft, DraftReference
@@ -64,6 +65,33 @@ def draft_save(draft: Draft, data: Mapping[str, str]) -> Draft:
     if refused:
         raise refusals.ChoiceRefused(list(refused.values()))
     return draft
+
+
+def draft_start(*, owner, **values) -> Draft:
+    """A new draft that becomes `owner`'s current one, remembering the draft it replaces.
+
+    Reuse settings and "a new draft" from the gallery start here: the draft the person was editing
+    stays as it was, and the editor offers "Back to your previous draft" (Draft.previous)."""
+    replaced = Draft.objects.filter(owner=owner).order_by("-updated_at", "-pk").first()
+    return Draft.objects.create(owner=owner, previous=None if replaced is None or is_blank(replaced) else replaced, **values)
+
+
+def draft_open(*, draft: Draft, leaving: Draft) -> Draft:
+    """Make `draft` current again; the one being left becomes its way back."""
+    if draft.pk != leaving.pk:
+        draft.previous = None if is_blank(leaving) else leaving
+        draft.save(update_fields=["previous", "updated_at"])
+    return draft
+
+
+def draft_make_current(draft: Draft) -> None:
+    # Draft.current_for picks the latest update; this one is what the person asked to open.
+    Draft.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
+
+
+def is_blank(draft: Draft) -> bool:
+    """Nothing typed, chosen or uploaded: no work to lose, so no way back is offered to it."""
+    return not (draft.prompt.strip() or draft.fields or draft.palette or draft.references.exists())
 
 
 def palette_from(data: Mapping[str, str]) -> list[dict[str, str]]:

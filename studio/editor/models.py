@@ -32,6 +32,9 @@ class Draft(models.Model):
     # [{"hex": "#AABBCC", "percent": "25.00"}]: as typed; parsed to hundredths when submitting.
     palette = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The draft the person was on when this one replaced it ("Reuse settings", "Open" a draft):
+    # the editor offers the way back, so starting a draft never silently throws one away.
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"Draft {self.pk} of {self.owner}"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("create/references/<id:ref_id>/move", views.reference_move, name="reference_move"),
     path("create/references/<id:ref_id>/mask", views.reference_mask, name="reference_mask"),
     path("create/references/<id:ref_id>/mask.png", views.reference_mask_image, name="reference_mask_image"),
+    path("create/drafts/<id:draft_id>/open", views.draft_open, name="draft_open"),
     path("create/palette/<slug:action>", views.palette_action, name="palette"),
     path("jobs/attention/", attention_views.attention_list, name="attention"),
     path("jobs/<id:job_id>/attention", attention_views.job_attention, name="job_attention"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from studio.accounts import teams
 from studio.editor import compose, drafts, palette_actions, presenters, refusals, uploads
@@ -25,7 +27,22 @@ def editor(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/no_team.html")
     draft = Draft.current_for(request.user)
     jobs = Job.objects.filter(owner=request.user, team=team, deleted_at__isnull=True).order_by("-created_at")[:RECENT_JOBS]
-    return render(request, "editor/editor.html", {**presenters.editor_context(draft), "jobs": jobs})
+    context = {**presenters.editor_context(draft), "jobs": jobs, "previous_draft": draft.previous}
+    return render(request, "editor/editor.html", context)
+
+
+@require_POST
+@refusals.answered_in_editor
+def draft_open(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Back to another of the person's drafts; the one left (saved first, as the form held it) is
+    offered as the way back in turn. Drafts are personal: anyone else's is a 404."""
+    wanted = get_object_or_404(Draft, pk=draft_id, owner=request.user)
+    leaving = drafts.draft_save(Draft.current_for(request.user), request.POST)
+    drafts.draft_open(draft=wanted, leaving=leaving)
+    messages.success(request, "Your previous draft is open again; the one you left is kept, one click away.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("editor:editor"))
+    return redirect("editor:editor")
 
 
 @require_POST

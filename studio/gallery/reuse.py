@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from studio.editor import drafts
 from studio.editor.compose import AUTO, CUSTOM
@@ -55,10 +54,11 @@ def _text(value: object) -> str:
 def draft_from_job(*, job: Job, owner) -> Draft:
     """A new draft for `owner` with the job's model, prompt, parameters, palette and references.
 
-    It becomes the owner's current draft (the newest); their previous drafts are left as they were.
+    It becomes the owner's current draft (the newest); the draft it replaces is left as it was and
+    stays one click away in the editor ("Back to your previous draft").
     """
     palette = job.parameters.get("color_palette") or []
-    draft = Draft.objects.create(
+    draft = drafts.draft_start(
         owner=owner,
         model=job.model,
         prompt=job.prompt,
@@ -84,7 +84,7 @@ def draft_from_job(*, job: Job, owner) -> Draft:
             with ref.mask.open("rb") as handle:
                 copy.mask.save("mask.png", ContentFile(handle.read()), save=False)
         copy.save()
-    _make_current(draft)
+    drafts.draft_make_current(draft)
     return draft
 
 
@@ -98,20 +98,15 @@ def output_to_draft(*, output: OutputImage, owner, new_draft: bool = False) -> D
     The image goes through the same checks and re-encoding as an upload, so the draft's model
     limits (how many references, which sizes) apply; ReferenceRefused says which one it breaks.
     """
-    draft = Draft.objects.create(owner=owner) if new_draft else Draft.current_for(owner)
+    draft = drafts.draft_start(owner=owner) if new_draft else Draft.current_for(owner)
     with output.file.open("rb") as handle:
         added, refused = drafts.references_add(draft, [File(handle, name=image_filename(output))])
     if refused:
         if new_draft:
             draft.delete()
         raise ReferenceRefused("; ".join(refused))
-    _make_current(draft)
+    drafts.draft_make_current(draft)
     return draft
-
-
-def _make_current(draft: Draft) -> None:
-    # Draft.current_for picks the latest update; this one is what the person asked to open.
-    Draft.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
 
 
 def _extension(name: str) -> str:
