@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from studio.accounts import teams
+from studio.accounts.members import members_of
 from studio.accounts.models import Membership, Role
 from studio.numbers import parse_whole
 
@@ -17,7 +18,7 @@ def team_page(request: HttpRequest) -> HttpResponse:
     membership = teams.active_membership(request)
     if membership is None:
         return render(request, "accounts/no_team.html", status=404)
-    members = membership.team.memberships.select_related("user").order_by("user__username")
+    members = members_of(membership.team)
     return render(
         request,
         "accounts/team.html",
