@@ -124,6 +124,16 @@ def test_team_page_names_each_members_buttons_for_screen_readers(alice_client, b
     assert 'Change<span class="visually-hidden"> role of bob</span>' in page
 
 
+def test_inviting_an_unknown_username_is_refused_next_to_the_field(alice_client):
+    response = alice_client.post("/accounts/team/invite", {"username": "nobdy", "role": "member"})
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert '<ul class="errorlist" id="invite-problem"><li>There is no user called “nobdy”.</li></ul>' in page
+    assert 'value="nobdy" aria-invalid="true" aria-describedby="invite-problem"' in page
+    assert Membership.objects.filter(team__name="Lighthouse").count() == 1
+
+
 # --- The admin --------------------------------------------------------------------------------
 
 
