@@ -58,7 +58,7 @@ def lighthouse_at_work(staff_alice, lighthouse, mallory, media):
 @pytest.mark.parametrize("viewport", SCREENS)
 def test_no_page_of_the_frame_is_wider_than_the_screen(browser, live_server, lighthouse_at_work, staff_alice, viewport):
     context, page = open_as(browser, live_server, staff_alice, viewport)
-    for path in ("/", "/accounts/team/", "/billing/", "/billing/reconciliation/", "/accounts/password/"):
+    for path in ("/", "/accounts/team/", "/billing/", "/billing/reconciliation/", "/accounts/password/", "/admin/"):
         assert page.goto(live_server.url + path).status == 200, path
         assert overflow(page) == 0, f"{path} is {overflow(page)} px wider than {viewport['width']} px"
     context.close()
