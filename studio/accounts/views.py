@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from studio.accounts import teams
+from studio.accounts.members import members_of
 from studio.accounts.models import Membership, Role
 from studio.numbers import parse_whole
 
@@ -17,12 +18,19 @@ def team_page(request: HttpRequest) -> HttpResponse:
     membership = teams.active_membership(request)
     if membership is None:
         return render(request, "accounts/no_team.html", status=404)
-    members = membership.team.memberships.select_related("user").order_by("user__username")
-    return render(
-        request,
-        "accounts/team.html",
-        {"membership": membership, "members": members, "roles": Role.choices, "is_admin": teams.can_administer(membership)},
-    )
+    return _team_page(request, membership)
+
+
+def _team_page(request: HttpRequest, membership: Membership, *, invite_problem: str = "", status: int = 200) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "members": members_of(membership.team),
+        "roles": Role.choices,
+        "is_admin": teams.can_administer(membership),
+        "invite_problem": invite_problem,
+        "invite_username": request.POST.get("username", "") if invite_problem else "",
+    }
+    return render(request, "accounts/team.html", context, status=status)
 
 
 def _admin_membership(request: HttpRequest) -> Membership | HttpResponse:
@@ -42,9 +50,9 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     try:
         added = teams.member_add(team=admin.team, username=request.POST.get("username", ""), role=request.POST.get("role", Role.MEMBER))
     except teams.MembershipError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{added.user.username} joined {admin.team.name} as {added.get_role_display().lower()}.")
+        # The form again, with what was typed and why it was refused next to the field.
+        return _team_page(request, admin, invite_problem=str(exc), status=422)
+    messages.success(request, f"{added.user.username} joined {admin.team.name} as {added.get_role_display().lower()}.")
     return redirect("team")
 
 

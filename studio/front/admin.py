@@ -1,0 +1,10 @@
+"""The admin's name. Each app registers its own models (accounts: teams; pipeline: jobs; accounting
+and billing: prices, budgets, the ledger); templates/admin/base_site.html gives it the studio's look."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+admin.site.site_header = "Wan Studio admin"
+admin.site.site_title = "Wan Studio admin"
+admin.site.index_title = "Teams, jobs, prices and budgets"
