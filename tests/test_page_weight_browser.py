@@ -5,6 +5,7 @@ prints the figures; the reference images a person adds are their own and counted
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -48,7 +49,7 @@ def test_the_create_page_weighs_at_most_200_kb_and_asks_no_other_host(browser, l
             Image.new("RGB", (1200, 1600), colour).save(path, "PNG")
             paths.append(str(path))
         page.get_by_label("Reference images").set_input_files(paths)
-        page.locator(".reference-card").nth(2).wait_for()
+        page.get_by_role("tab", name=re.compile("Image 3")).wait_for()
         with_refs = load(page, f"{live_server.url}/create/")
     finally:
         context.close()
