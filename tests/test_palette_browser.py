@@ -4,7 +4,6 @@ submitted) follow and the total stays exactly 100.00%."""
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from django.test import Client
