@@ -50,6 +50,8 @@ def urls(job, image, board) -> list[tuple[str, str, dict]]:
         # The grid's thumbnails and the page's full image come from the editor's checked views.
         ("get", f"/jobs/{job.pk}/images/0.webp", {}),
         ("get", f"/jobs/{job.pk}/images/0.png", {}),
+        # Versions: comparing two of the team's images.
+        ("get", f"/gallery/compare/{image.pk}/{job.outputs.get(index=1).pk}/", {}),
     ]
 
 
@@ -107,3 +109,12 @@ def test_her_queue_and_boards_are_her_teams(mallorys, work):
     assert "Lighthouse board" not in boards
     mallorys.post("/gallery/boards/", {"name": "Lighthouse board"})  # the name is free in her team
     assert Board.objects.filter(name="Lighthouse board").count() == 2
+
+
+def test_comparing_her_image_with_theirs_is_404_either_way(mallorys, mallory, work):
+    job, image, board = work
+    hers = finished_job(mallory, n=1, prompt="Harbour at night").outputs.get()
+    for first, second in ((hers, image), (image, hers)):
+        response = mallorys.get(f"/gallery/compare/{first.pk}/{second.pk}/")
+        assert response.status_code == 404
+        assert "Lighthouse secret" not in response.content.decode()

@@ -389,4 +389,7 @@ def _palette(draft: Draft, caps: ModelCapabilities, errors: list[FieldError]) ->
 def _reference_image(ref: DraftReference, boxes, mask: bytes | None = None) -> ReferenceImage:
     with ref.file.open("rb") as handle:
         content = handle.read()
-    return ReferenceImage(content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask)
+    return ReferenceImage(
+        content=content, mime=ref.mime, width=ref.width, height=ref.height, boxes=boxes, mask=mask,
+        source_image_id=ref.source_image_id,
+    )

@@ -64,6 +64,10 @@ class DraftReference(models.Model):
     boxes = models.JSONField(default=list, blank=True)
     # A mask painted on this reference (wanx2.1 mask editing): white is edited, black kept.
     mask = models.FileField(upload_to=reference_upload_path, blank=True)
+    # The gallery image it was added from, carried to the job's reference (the versions chain).
+    source_image = models.ForeignKey(
+        "pipeline.OutputImage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 """The gallery's filters, read from the URL's query string so a view can be shared as a link.
 
-author, model, state, starred, board, from, to, q (text in prompts) and cursor (where the next
-page starts). A value that is not allowed is refused with a message naming the field.
+author, model, state, starred, board, from, to, q (text in prompts), newest (only the newest
+version of each chain) and cursor (where the next page starts). A value that is not allowed is refused with a message naming the field.
 """
 
 from __future__ import annotations
@@ -53,11 +53,14 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
+    newest: bool = False
     cursor: Cursor | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.author, self.model, self.state, self.starred, self.board, self.date_from, self.date_to, self.q))
+        return any(
+            (self.author, self.model, self.state, self.starred, self.board, self.date_from, self.date_to, self.q, self.newest)
+        )
 
 
 class FilterForm(forms.Form):
@@ -67,6 +70,7 @@ class FilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="Model")
     state = forms.ChoiceField(required=False, label="Review state")
     starred = forms.BooleanField(required=False, label="Starred by me")
+    newest = forms.BooleanField(required=False, label="Newest version only")
     board = forms.ChoiceField(required=False, label="Board")
     q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARS, label="Prompt contains", strip=True)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput, label="Page position")
@@ -82,7 +86,7 @@ class FilterForm(forms.Form):
         # "from" and "to" are the names in the URL; Python keywords, so they are added here.
         self.fields["from"] = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
         self.fields["to"] = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-        self.order_fields(["q", "author", "model", "state", "board", "from", "to", "starred"])
+        self.order_fields(["q", "author", "model", "state", "board", "from", "to", "starred", "newest"])
 
     def clean_cursor(self) -> Cursor | None:
         text = self.cleaned_data.get("cursor") or ""
@@ -113,6 +117,7 @@ class FilterForm(forms.Form):
             date_from=data.get("from"),
             date_to=data.get("to"),
             q=data.get("q") or "",
+            newest=bool(data.get("newest")),
             cursor=data.get("cursor"),
         )
 

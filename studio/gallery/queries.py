@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from studio.gallery import versions
 from studio.gallery.filters import Cursor, Filters
 from studio.gallery.models import BoardItem, ReviewState, Star
 from studio.pipeline.models import Job, OutputImage
@@ -28,7 +29,7 @@ def unreviewed() -> Q:
 
 
 def _image_condition(filters: Filters, user) -> Q:
-    """Which images the image-level filters (state, starred, board) keep."""
+    """Which images the image-level filters (state, starred, board, newest) keep."""
     condition = Q()
     if filters.state == ReviewState.UNREVIEWED:
         condition &= unreviewed()
@@ -38,6 +39,9 @@ def _image_condition(filters: Filters, user) -> Q:
         condition &= Q(Exists(Star.objects.filter(user=user, image=OuterRef("pk"))))
     if filters.board is not None:
         condition &= Q(Exists(BoardItem.objects.filter(board=filters.board, image=OuterRef("pk"))))
+    if filters.newest:
+        # An image something was made from is an older version: only the chains' ends stay.
+        condition &= Q(~versions.has_newer_version())
     return condition
 
 

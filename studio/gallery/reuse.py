@@ -76,6 +76,8 @@ def draft_from_job(*, job: Job, owner) -> Draft:
             original_name=f"Job {job.pk}, image {ref.position + 1}",
             # The editor keeps boxes as typed text until it validates them.
             boxes=[[str(v) for v in box] for box in ref.boxes],
+            # The same image again: a job made from this draft is a version of the same parent.
+            source_image_id=ref.source_image_id,
         )
         with ref.file.open("rb") as handle:
             # Copied, not shared: the draft's files are the editor's to replace or delete.
@@ -97,6 +99,8 @@ def output_to_draft(*, output: OutputImage, owner, new_draft: bool = False) -> D
 
     The image goes through the same checks and re-encoding as an upload, so the draft's model
     limits (how many references, which sizes) apply; ReferenceRefused says which one it breaks.
+    The reference remembers the image it came from, so the job made from it is the image's next
+    version (studio.gallery.versions).
     """
     draft = drafts.draft_start(owner=owner) if new_draft else Draft.current_for(owner)
     with output.file.open("rb") as handle:
@@ -105,6 +109,7 @@ def output_to_draft(*, output: OutputImage, owner, new_draft: bool = False) -> D
         if new_draft:
             draft.delete()
         raise ReferenceRefused("; ".join(refused))
+    DraftReference.objects.filter(pk__in=[ref.pk for ref in added]).update(source_image=output)
     drafts.draft_make_current(draft)
     return draft
 

@@ -51,6 +51,8 @@ class ReferenceImage:
     boxes: tuple[Box, ...] = ()
     # wanx2.1 mask editing: a PNG of the same size, white where the image is edited.
     mask: bytes | None = None
+    # The gallery image (OutputImage id) it was taken from, recorded on the job's reference.
+    source_image_id: int | None = None
 
     def as_image(self) -> ImageInput:
         return ImageInput(data=self.content, mime=self.mime, width=self.width, height=self.height)

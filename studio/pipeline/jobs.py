@@ -88,6 +88,7 @@ def job_create(
                 width=ref.width,
                 height=ref.height,
                 boxes=[list(box) for box in ref.boxes],
+                source_image_id=ref.source_image_id,
             )
             reference.file.save(f"{position}.{EXTENSIONS.get(ref.mime, 'bin')}", ContentFile(ref.content), save=False)
             if ref.mask is not None:

@@ -197,6 +197,11 @@ class JobReference(models.Model):
     boxes = models.JSONField(default=list, blank=True)
     # wanx2.1 mask editing: white is edited, black kept; the same pixels as the file.
     mask = models.FileField(upload_to=mask_path, max_length=255, blank=True)
+    # The gallery image this reference was taken from ("Use as reference"): the job's images are
+    # its next versions (studio.gallery.versions). None: uploaded from disk, which starts a chain.
+    source_image = models.ForeignKey(
+        "OutputImage", on_delete=models.SET_NULL, null=True, blank=True, related_name="derived_references"
+    )
 
     objects = JobReferenceQuerySet.as_manager()
 

@@ -29,6 +29,8 @@ def job_retry(*, job: Job, owner) -> Job:
         raise CannotRetry(f"Only a failed, expired or canceled job can be retried; job {job.pk} is {job.get_status_display().lower()}.")
     request = request_for_job(job)
     mask = request.mask.data if request.mask is not None else None
+    # The new job is a version of the same gallery images as the old one meant to be.
+    sources = list(job.references.order_by("position").values_list("source_image_id", flat=True))
     references = [
         ReferenceImage(
             content=image.data,
@@ -37,6 +39,7 @@ def job_retry(*, job: Job, owner) -> Job:
             height=image.height,
             boxes=request.boxes[position] if request.boxes else (),
             mask=mask if position == 0 else None,
+            source_image_id=sources[position],
         )
         for position, image in enumerate(request.images)
     ]
