@@ -18,6 +18,10 @@ class ImageCompare extends HTMLElement {
     });
     this.handle.addEventListener("keydown", (event) => this.onKey(event));
     this.stage.addEventListener("pointerdown", (event) => this.onPointer(event));
+    // A tall first image is narrowed so the whole stage fits the window with the line in reach.
+    const base = this.querySelector(".compare-base");
+    const ratio = Number(base.getAttribute("width")) / Number(base.getAttribute("height"));
+    if (ratio > 0) this.stage.style.maxWidth = `min(100%, 960px, calc((100vh - 220px) * ${ratio.toFixed(4)}))`;
     this.show(this.dataset.mode === "slider" ? "slider" : "side");
     this.move(50);
   }
