@@ -91,3 +91,17 @@ def test_the_slider_moves_with_the_keyboard(logged_in, live_server, v1_and_v2):
     page.get_by_role("button", name="Side by side").click()
     expect(page.locator(".compare-side")).to_be_visible()
     expect(slider).to_be_hidden()
+
+
+def test_a_click_on_the_stage_moves_the_line_there(logged_in, live_server, v1_and_v2):
+    page = logged_in
+    v1, v2 = v1_and_v2
+    page.goto(f"{live_server.url}/gallery/compare/{v1.pk}/{v2.pk}/?mode=slider")
+
+    stage = page.locator(".compare-stage")
+    box = stage.bounding_box()
+    stage.click(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
+
+    slider = page.get_by_role("slider", name="Where the second image starts")
+    expect(slider).to_have_attribute("aria-valuenow", "25")
+    expect(slider).to_be_focused()  # the keyboard carries on from where the pointer left it
