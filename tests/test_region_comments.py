@@ -94,6 +94,7 @@ def test_a_comment_with_a_box_outside_the_image_is_refused_with_422_and_kept_tex
     assert response.status_code == 422
     page = response.content.decode()
     assert "inside the image (640 × 480 px)" in page and "The logo smaller, here</textarea>" in page
+    assert 'name="box-0-x2" min="0"' in page and 'value="700"' in page  # the box is shown back to be corrected
     assert not Comment.objects.exists()
 
 

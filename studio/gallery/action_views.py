@@ -67,6 +67,7 @@ def image_comment(request: HttpRequest, output_id: int) -> HttpResponse:
     context = comment_presenters.comments_context(output, request.user, membership)
     if problem:
         context["text"] = request.POST.get("text", "")
+        context["box_slots"] = comment_presenters.box_slots(request.POST)
     return _answer(request, output, "comments", context, problem=problem)
 
 

@@ -3,6 +3,7 @@ may resolve or edit from it, and what resolved it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from studio.accounts.models import Membership
@@ -50,6 +51,16 @@ class CommentRow:
         return self.comment.resolved_at is not None or self.resolved_by_image is not None
 
 
+def box_slots(typed: Mapping[str, str] | None = None) -> list[dict[str, object]]:
+    """The comment form's box fields, holding what was typed when a post is shown back refused."""
+    typed = typed or {}
+    slots = []
+    for slot in range(region_comments.MAX_COMMENT_BOXES):
+        values = [(name, str(typed.get(f"box-{slot}-{name}", "")).strip()[:8]) for name in region_comments.BOX_FIELDS]
+        slots.append({"index": slot, "values": values, "empty": not any(v for _, v in values)})
+    return slots
+
+
 def comments_context(image: OutputImage, user, membership: Membership | None) -> dict[str, object]:
     comments = list(image.comments.select_related("author", "resolved_by", "image__job"))
     resolving = region_comments.resolving_images(comments)
@@ -72,6 +83,5 @@ def comments_context(image: OutputImage, user, membership: Membership | None) ->
         "can_edit_from_comment": membership is not None,
         "max_comment_boxes": region_comments.MAX_COMMENT_BOXES,
         "box_min_side": region_comments.BOX_MIN_SIDE,
-        "box_slots": range(region_comments.MAX_COMMENT_BOXES),
-        "box_names": region_comments.BOX_FIELDS,
+        "box_slots": box_slots(),
     }
