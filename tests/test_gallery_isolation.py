@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from django.test import Client
 
+from studio.editor.models import Draft
 from studio.gallery.models import Board, BoardItem, Comment, ImageReview, ReviewEvent, Star
 from tests.gallery_helpers import finished_job
 from tests.pipeline_helpers import png_reference
@@ -65,6 +66,28 @@ def test_every_url_naming_another_teams_work_is_404(mallorys, work, htmx):
     # Nothing she sent left a trace.
     assert not ImageReview.objects.exists() and not ReviewEvent.objects.exists()
     assert not Comment.objects.exists() and not Star.objects.exists() and not BoardItem.objects.exists()
+
+
+def comment_urls(image, comment) -> list[tuple[str, str, dict]]:
+    """A Lighthouse comment's own actions (region comments): named through its image."""
+    return [
+        ("post", f"/gallery/images/{image.pk}/comments/{comment.pk}/edit", {}),
+        ("post", f"/gallery/images/{image.pk}/comments/{comment.pk}/resolve", {"resolved": "1"}),
+    ]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_every_url_naming_another_teams_comment_is_404(mallorys, mallory, alice, work, htmx):
+    job, image, board = work
+    comment = Comment.objects.create(image=image, author=alice, text="Lighthouse secret", boxes=[[0, 0, 50, 50]])
+    for method, url, data in comment_urls(image, comment):
+        response = getattr(mallorys, method)(url, data, **(HTMX if htmx else {}))
+        assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
+    comment.refresh_from_db()
+    assert comment.resolved_at is None
+    # No draft of hers holds the image, the boxes or the text.
+    assert not Draft.objects.filter(owner=mallory, from_comment=comment).exists()
+    assert not Draft.objects.filter(owner=mallory, prompt__contains="Lighthouse").exists()
 
 
 def test_the_answer_is_the_same_as_for_an_id_that_does_not_exist(mallorys, work):

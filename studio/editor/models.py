@@ -35,6 +35,11 @@ class Draft(models.Model):
     # The draft the person was on when this one replaced it ("Reuse settings", "Open" a draft):
     # the editor offers the way back, so starting a draft never silently throws one away.
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The review comment this draft was started from ("Edit from this comment"): a job generated
+    # from the draft is linked to it, and its first image resolves it.
+    from_comment = models.ForeignKey(
+        "gallery.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Draft {self.pk} of {self.owner}"

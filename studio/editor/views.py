@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from studio.accounts import teams
 from studio.editor import compose, drafts, palette_actions, presenters, refusals, uploads
 from studio.editor.models import Draft
+from studio.gallery import region_comments
 from studio.numbers import parse_whole
 from studio.pipeline.budgets import BudgetExceeded
 from studio.pipeline.jobs import RequestRefused, job_create
@@ -142,6 +143,8 @@ def generate(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("editor:editor")
         return _refused(request, [compose.FieldError("Budget", exc.message)])
+    # A draft started from a review comment: the comment learns which job answers it.
+    region_comments.comment_link_job(draft=draft, job=job)
     if not request.htmx:
         messages.success(request, "Job queued.")
         return redirect("editor:editor")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.accounts import teams
 from studio.accounts.access import image_for_user
 from studio.accounts.models import Membership
-from studio.gallery import curation, presenters, queries, review
+from studio.gallery import comment_presenters, curation, presenters, queries, region_comments, review
 from studio.gallery.models import Board, ReviewState
 from studio.numbers import parse_whole
 from studio.pipeline.models import OutputImage
@@ -57,15 +57,17 @@ def image_review(request: HttpRequest, output_id: int) -> HttpResponse:
 
 @require_POST
 def image_comment(request: HttpRequest, output_id: int) -> HttpResponse:
-    output, _ = _image(request, output_id)
+    output, membership = _image(request, output_id)
     problem = ""
     try:
-        curation.comment_add(image=output, author=request.user, text=request.POST.get("text", ""))
-    except curation.CurationInvalid as exc:
+        boxes = region_comments.parse_boxes(request.POST, width=output.width, height=output.height)
+        curation.comment_add(image=output, author=request.user, text=request.POST.get("text", ""), boxes=boxes)
+    except (curation.CurationInvalid, region_comments.RegionInvalid) as exc:
         problem = str(exc)
-    context = presenters.comments_context(output)
+    context = comment_presenters.comments_context(output, request.user, membership)
     if problem:
         context["text"] = request.POST.get("text", "")
+        context["box_slots"] = comment_presenters.box_slots(request.POST)
     return _answer(request, output, "comments", context, problem=problem)
 
 

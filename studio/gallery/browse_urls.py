@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.gallery import action_views, board_views, views
+from studio.gallery import action_views, board_views, comment_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("images/<id:output_id>/", views.image, name="image"),
     path("images/<id:output_id>/review", action_views.image_review, name="image_review"),
     path("images/<id:output_id>/comments", action_views.image_comment, name="image_comment"),
+    path("images/<id:output_id>/comments/<id:comment_id>/edit", comment_views.comment_edit, name="comment_edit"),
+    path("images/<id:output_id>/comments/<id:comment_id>/resolve", comment_views.comment_resolve, name="comment_resolve"),
     path("images/<id:output_id>/star", action_views.image_star, name="image_star"),
     path("images/<id:output_id>/boards", action_views.image_boards, name="image_boards"),
     path("jobs/<id:job_id>/references/<id:position>", views.reference, name="reference"),

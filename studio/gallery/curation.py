@@ -12,13 +12,14 @@ class CurationInvalid(ValueError):
     """Input that cannot be stored; the message names the field and the limit."""
 
 
-def comment_add(*, image: OutputImage, author, text: str) -> Comment:
+def comment_add(*, image: OutputImage, author, text: str, boxes: list[list[int]] | None = None) -> Comment:
+    """`boxes` come checked (region_comments.parse_boxes), in the image's original pixels."""
     text = text.strip()
     if not text:
         raise CurationInvalid("comment: write something first.")
     if len(text) > COMMENT_MAX_CHARS:
         raise CurationInvalid(f"comment: at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
-    return Comment.objects.create(image=image, author=author, text=text)
+    return Comment.objects.create(image=image, author=author, text=text, boxes=boxes or [])
 
 
 def star_toggle(*, image: OutputImage, user) -> bool:

@@ -54,6 +54,16 @@ class Comment(models.Model):
     # Plain text: shown escaped, never as HTML or Markdown.
     text = models.TextField(max_length=COMMENT_MAX_CHARS)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Regions the comment is about: [[x1, y1, x2, y2], ...] in the image's original pixels, checked
+    # by region_comments.parse_boxes (inside the image, the editor's minimum side, the API's count).
+    boxes = models.JSONField(default=list, blank=True)
+    # Marked resolved by hand; a succeeded edit job resolves it too (region_comments.resolving_image).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The jobs generated from drafts started with "Edit from this comment", linked by the editor.
+    edit_jobs = models.ManyToManyField("pipeline.Job", blank=True, related_name="edited_comments")
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -8,8 +8,8 @@ from datetime import datetime
 from studio.accounting import prices
 from studio.accounts import teams
 from studio.accounts.models import Membership
-from studio.gallery import queries, review
-from studio.gallery.models import COMMENT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
+from studio.gallery import comment_presenters, queries, review
+from studio.gallery.models import REVIEW_NOTE_MAX_CHARS, Board, ReviewState, Star
 from studio.pipeline.models import Job, JobReference, OutputImage
 from studio.wan.capabilities import BY_NAME, PARAMETERS, format_ratio, parse_size
 
@@ -196,14 +196,6 @@ def review_context(image: OutputImage, membership: Membership | None) -> dict[st
     }
 
 
-def comments_context(image: OutputImage) -> dict[str, object]:
-    return {
-        "image": image,
-        "comments": list(image.comments.select_related("author")),
-        "comment_max": COMMENT_MAX_CHARS,
-    }
-
-
 def star_context(image: OutputImage, user) -> dict[str, object]:
     return {"image": image, "starred": Star.objects.filter(image=image, user=user).exists()}
 
@@ -224,7 +216,7 @@ def image_context(image: OutputImage, user, membership: Membership | None) -> di
     newer, older = queries.gallery_neighbours(image)
     return {
         **review_context(image, membership),
-        **comments_context(image),
+        **comment_presenters.comments_context(image, user, membership),
         **star_context(image, user),
         **boards_context(image),
         "job": job,
