@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editor', '0003_draft_previous'),
+        ('editor', '0004_draftreference_source_image'),
         ('gallery', '0001_initial'),
     ]
 
