@@ -128,6 +128,7 @@ def test_the_board_page_shows_its_images_and_nothing_of_the_team(alice, work):
     page = visitor.get(path)
     html = page.content.decode()
     assert page.status_code == 200
+    assert page["Referrer-Policy"] == "same-origin"  # no Referer with the token to other sites
     assert page["X-Robots-Tag"].startswith("noindex") and '<meta name="robots" content="noindex' in html
     assert "2 images shared with you" in html
     for secret in ("Lighthouse", "For the client", "Secret lighthouse brief", "alice", "wan2.7", "/gallery/", "/jobs/"):

@@ -2,7 +2,7 @@
 
 Logged out on purpose: these views never read or write the session and never look at who is
 logged in, so a link grants nothing in the studio. Every answer is `noindex`, kept by no cache and
-sends no Referer (the token is in the address). Unknown, revoked and expired tokens get the
+sends no Referer to other sites (the token is in the address). Unknown, revoked and expired tokens get the
 same 404, byte for byte.
 """
 
@@ -21,7 +21,9 @@ from studio.gallery.models import COMMENT_MAX_CHARS
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser posts the comment form with
+    # `Origin: null`, which Django's CSRF check refuses; other sites still never see the token.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
