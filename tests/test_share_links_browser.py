@@ -127,3 +127,51 @@ def test_a_job_set_shared_from_the_image_page_with_its_prompt_and_a_visitors_com
     comments = alices.get_by_role("list", name="Comments from visitors of this link")
     expect(comments).to_contain_text("Carol from the client")
     expect(comments).to_contain_text("Image 2 is the one.")
+
+
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+RECORD_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+"""
+
+
+def test_the_share_pages_fit_a_phone_and_keep_to_the_csp(browser, live_server, alice, board):
+    """The open Share form, the address shown once, the list, the visitor's page and the 404, at 390 px."""
+    image = board.items.first().image
+    phone = {"width": 390, "height": 844}
+    context = logged_in_context(browser, live_server, alice)
+    state = context.storage_state()
+    context.close()
+    context = browser.new_context(viewport=phone, storage_state=state)
+    context.add_init_script(RECORD_CSP)
+    visitor_context = browser.new_context(viewport=phone)
+    visitor_context.add_init_script(RECORD_CSP)
+    try:
+        page = context.new_page()
+        wider: dict[str, int] = {}
+        page.goto(f"{live_server.url}/gallery/images/{image.pk}/")
+        page.locator("summary.share-summary").click()
+        expect(page.get_by_role("button", name="Create link")).to_be_visible()
+        wider["image page, Share open"] = page.evaluate(OVERFLOW)
+        page.get_by_label("Visitors may comment").check()
+        page.get_by_role("button", name="Create link").click()
+        address = page.locator("#share-url").input_value()
+        wider["link created"] = page.evaluate(OVERFLOW)
+        page.goto(f"{live_server.url}/gallery/boards/")
+        page.locator("summary.share-summary").click()
+        wider["boards, Share open"] = page.evaluate(OVERFLOW)
+        page.goto(f"{live_server.url}/shares/")
+        wider["list"] = page.evaluate(OVERFLOW)
+
+        visitor = visitor_context.new_page()
+        visitor.goto(address)
+        visitor.wait_for_function("[...document.images].every(i => i.complete)")
+        wider["shared"] = visitor.evaluate(OVERFLOW)
+        visitor.goto(f"{live_server.url}/s/{'x' * 43}/")
+        wider["not found"] = visitor.evaluate(OVERFLOW)
+        assert {name: px for name, px in wider.items() if px > 0} == {}
+        assert page.evaluate("window.__csp") == [] and visitor.evaluate("window.__csp") == []
+    finally:
+        context.close()
+        visitor_context.close()

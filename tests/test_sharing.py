@@ -245,3 +245,14 @@ def test_comments_need_a_name_and_stay_closed_unless_opened(alice, work):
     assert Client().post(f"{closed_path}comments", {"name": "Carol", "text": "Hi"}).status_code == 404
     assert "Comment for the team" not in Client().get(closed_path).content.decode()
     assert not ShareComment.objects.exists()
+
+
+def test_a_logged_in_teammate_opening_a_link_sees_the_visitors_page_and_their_session_is_untouched(alice, work):
+    _, path = create(login(alice), f"board:{work[2].pk}", may_comment="on")
+    alices = login(alice)
+    page = alices.get(path)
+    assert not page.wsgi_request.session.accessed and "sessionid" not in page.cookies
+    html = page.content.decode()
+    assert "Lighthouse" not in html and "alice" not in html and "Log out" not in html
+    # The comment form still carries its CSRF token (a cookie of its own, not the session).
+    assert 'name="csrfmiddlewaretoken"' in html

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.numbers import parse_whole
@@ -29,8 +31,19 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _render(
+    request: HttpRequest, template: str, context: dict[str, object], *, status: int = 200, form: bool = False
+) -> HttpResponse:
+    # Without the request's context processors: they read the session and the logged-in person's
+    # teams, and nothing of that may reach (or even be looked up for) a shared page. The CSRF
+    # token (a cookie of its own, not the session) only where there is a form.
+    if form:
+        context = {**context, "csrf_token": get_token(request)}
+    return _private(HttpResponse(render_to_string(template, context), status=status))
+
+
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "sharing/not_found.html", status=404))
+    return _render(request, "sharing/not_found.html", {}, status=404)
 
 
 def _page(request: HttpRequest, link: ShareLink, token: str, *, problem: str = "", posted=None, status: int = 200):
@@ -45,7 +58,7 @@ def _page(request: HttpRequest, link: ShareLink, token: str, *, problem: str = "
         "name_max": VISITOR_NAME_MAX_CHARS,
         "comment_max": COMMENT_MAX_CHARS,
     }
-    return _private(render(request, "sharing/shared.html", context, status=status))
+    return _render(request, "sharing/shared.html", context, status=status, form=link.may_comment)
 
 
 @login_not_required
