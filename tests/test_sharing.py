@@ -256,3 +256,26 @@ def test_a_logged_in_teammate_opening_a_link_sees_the_visitors_page_and_their_se
     assert "Lighthouse" not in html and "alice" not in html and "Log out" not in html
     # The comment form still carries its CSRF token (a cookie of its own, not the session).
     assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_the_shared_page_reads_the_same_few_queries_however_many_images_it_shows(alice, lighthouse, work, django_assert_num_queries):
+    board = work[2]
+    _, path = create(login(alice), f"board:{board.pk}")
+    visitor = Client()
+    # The link by its hash, the view counted, the images with their jobs.
+    with django_assert_num_queries(3):
+        assert "2 images shared with you" in visitor.get(path).content.decode()
+    for job in (finished_job(alice, n=3), finished_job(alice, n=3)):
+        for image in job.outputs.all():
+            BoardItem.objects.create(board=board, image=image, added_by=alice)
+    with django_assert_num_queries(3):
+        assert "8 images shared with you" in visitor.get(path).content.decode()
+
+
+def test_several_images_show_as_thumbnails_that_open_the_originals(alice, work):
+    _, path = create(login(alice), f"board:{work[2].pk}")
+    html = Client().get(path).content.decode()
+    assert f'src="{path}1.webp"' in html and f'href="{path}1.png"' in html
+    thumb = Client().get(f"{path}1.webp")
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/webp"
+    assert b"".join(thumb.streaming_content) == work[0].outputs.get(index=0).thumbnail.read()
