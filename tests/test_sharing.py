@@ -279,3 +279,24 @@ def test_several_images_show_as_thumbnails_that_open_the_originals(alice, work):
     thumb = Client().get(f"{path}1.webp")
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/webp"
     assert b"".join(thumb.streaming_content) == work[0].outputs.get(index=0).thumbnail.read()
+
+
+def test_the_image_page_points_the_team_to_what_visitors_wrote_about_it(alice, work):
+    first = work[0]
+    _, path = create(login(alice), f"job:{first.pk}", may_comment="on")
+    Client().post(f"{path}comments", {"name": "Carol", "image": "2", "text": "This one"})
+    second_page = login(alice).get(f"/gallery/images/{first.outputs.get(index=1).pk}/").content.decode()
+    first_page = login(alice).get(f"/gallery/images/{first.outputs.get(index=0).pk}/").content.decode()
+    assert "1 comment from visitors of share links" in second_page
+    assert "from visitors of share links" not in first_page
+
+
+def test_a_reviewer_sees_no_share_button_but_does_see_the_visitors_comments(alice, rita, work):
+    first = work[0]
+    image = first.outputs.get(index=0)
+    assert "share-summary" in login(alice).get(f"/gallery/images/{image.pk}/").content.decode()
+    _, path = create(login(alice), f"image:{image.pk}", may_comment="on")
+    Client().post(f"{path}comments", {"name": "Carol", "text": "Lovely"})
+    page = login(rita).get(f"/gallery/images/{image.pk}/").content.decode()
+    assert "share-summary" not in page
+    assert "1 comment from visitors of share links" in page

@@ -102,6 +102,9 @@ def shared_comment(request: HttpRequest, token: str) -> HttpResponse:
         if image is None:
             return _page(request, link, token, problem="About: choose one of the images on this page.",
                          posted=request.POST, status=422)
+    elif link.kind == "image":
+        # A link to one image: whatever the visitor writes is about that image.
+        image = selectors.shared_image_at(link, 1)
     try:
         services.share_comment_create(
             link=link, name=request.POST.get("name", ""), text=request.POST.get("text", ""), image=image

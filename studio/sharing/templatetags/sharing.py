@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from studio.accounts import teams
-from studio.sharing import services
+from studio.sharing import selectors, services
 from studio.sharing.models import EXPIRY_DEFAULT_DAYS, EXPIRY_MAX_DAYS
 
 register = template.Library()
@@ -37,3 +37,9 @@ def share_stylesheet(context) -> str:
 @register.simple_tag
 def share_expiry() -> dict[str, int]:
     return {"default": EXPIRY_DEFAULT_DAYS, "max": EXPIRY_MAX_DAYS}
+
+
+@register.simple_tag
+def visitor_comment_count(image) -> int:
+    """How many visitors of the team's links wrote about this image (read on the link list)."""
+    return selectors.comments_on_image(image).count()
