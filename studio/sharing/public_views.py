@@ -2,8 +2,8 @@
 
 Logged out on purpose: these views never read or write the session and never look at who is
 logged in, so a link grants nothing in the studio. Every answer is `noindex`, kept by no cache and
-sends no Referer to other sites (the token is in the address). Unknown, revoked and expired tokens get the
-same 404, byte for byte.
+sends no Referer to other sites (the token is in the address). Unknown, revoked and expired
+tokens get the same 404, byte for byte.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.gallery.models import COMMENT_MAX_CHARS
 from studio.numbers import parse_whole
 from studio.sharing import selectors, services
 from studio.sharing.models import COMMENTS_MAX_PER_LINK, VISITOR_NAME_MAX_CHARS, ShareLink
-from studio.gallery.models import COMMENT_MAX_CHARS
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -114,4 +115,5 @@ def shared_comment(request: HttpRequest, token: str) -> HttpResponse:
     except services.CommentsFull:
         message = f"This link has taken its {COMMENTS_MAX_PER_LINK} comments; ask the team for a new link."
         return _page(request, link, token, problem=message, posted=request.POST, status=429)
-    return _private(redirect(f"/s/{token}/?sent=1#comment-form"))
+    # Back to the page (a reload does not post twice), which thanks the visitor.
+    return _private(redirect(reverse("sharing:shared", args=[token]) + "?sent=1#comment-form"))
