@@ -96,3 +96,14 @@ def test_a_link_opened_by_another_team_shows_what_it_shows_anyone_and_opens_noth
     # Holding a link is no key to the studio: the image's own pages stay 404 for her.
     assert mallorys.get(f"/gallery/images/{image.pk}/").status_code == 404
     assert mallorys.get(f"/jobs/{job.pk}/images/0.png").status_code == 404
+
+
+def test_a_board_link_never_shows_an_image_of_another_team_even_if_one_were_on_the_board(alice, mallory, work):
+    job, image, board = work
+    harbour = finished_job(mallory, n=1, prompt="Harbour secret")
+    # The studio never puts another team's image on a board; the link does not rely on that.
+    BoardItem.objects.create(board=board, image=harbour.outputs.get(), added_by=mallory)
+    path = share(alice, f"board:{board.pk}")
+    page = Client().get(path).content.decode()
+    assert "An image shared with you" in page
+    assert Client().get(f"{path}2.png").status_code == 404
