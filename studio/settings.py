@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "studio.editor",
     "studio.gallery",
     "studio.billing",
+    "studio.sharing",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("studio.editor.urls")),
     path("gallery/", include("studio.gallery.urls")),
     path("billing/", include("studio.billing.urls")),
+    path("", include("studio.sharing.urls")),
     path("", include("studio.front.urls")),
 ]
