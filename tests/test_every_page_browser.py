@@ -36,7 +36,8 @@ def studio_with_work(alice, bob, media):
     Job.objects.filter(pk=stuck.pk).update(
         status=JobStatus.UNKNOWN_OUTCOME, attention={"reason": "sync_lost", "since": "2026-12-01T00:00:00Z"}
     )
-    return {"image": fox.outputs.order_by("index").first(), "stuck": stuck}
+    first, second = fox.outputs.order_by("index")
+    return {"image": first, "other": second, "stuck": stuck}
 
 
 def pages(work) -> dict[str, str]:
@@ -46,6 +47,8 @@ def pages(work) -> dict[str, str]:
         "gallery": "/gallery/",
         "image": f"/gallery/images/{work['image'].pk}/",
         "boards": "/gallery/boards/",
+        "compare": f"/gallery/compare/{work['image'].pk}/{work['other'].pk}/",
+        "shares": "/shares/",
         "review": "/gallery/review/",
         "trash": "/gallery/trash/",
         "attention": "/jobs/attention/",
