@@ -289,14 +289,20 @@ def _seen_alive(job_id: int, status: str, seen: str) -> None:
 
 
 def _pages_at_once(pool):
-    run = watch.in_parallel(pool)
-
     def pages(calls):
-        if not _rows_visible_to_threads():
-            return [call() for call in calls]
-        return run([_closing(call) for call in calls])
+        return [future.result() for future in [_run(pool, call) for call in calls]]
 
     return pages
+
+
+def _run(pool, call) -> Future:
+    """Run `call` on `pool`, or right here while this connection holds a transaction open (a
+    management command or a test wrapping the loop): other connections could not see its rows."""
+    if not connection.in_atomic_block:
+        return pool.submit(_closing(call))
+    future: Future = Future()
+    future.set_result(call())
+    return future
 
 
 def _closing(call):
@@ -320,20 +326,8 @@ def _query(client: WanClient, task_id: str, grant: query_budget.Grant) -> TaskRe
 
 
 def _start_download(downloads, job_id: int, state: _Watch, report: FollowReport) -> None:
-    done = _counted(report, state, job_id)
     state.downloading.add(job_id)
-    if _rows_visible_to_threads():
-        downloads.submit(_closing(lambda: store.job_download(job_id=job_id).value)).add_done_callback(done)
-    else:
-        future: Future = Future()
-        future.set_result(store.job_download(job_id=job_id).value)
-        done(future)
-
-
-def _rows_visible_to_threads() -> bool:
-    """Whether other connections see what this one wrote: not while its caller holds a transaction
-    open (a management command or a test wrapping the loop), whose rows they cannot read."""
-    return not connection.in_atomic_block
+    _run(downloads, lambda: store.job_download(job_id=job_id).value).add_done_callback(_counted(report, state, job_id))
 
 
 def _counted(report: FollowReport, state: _Watch, job_id: int):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from studio.wan.client import WanClient
@@ -89,10 +88,3 @@ def look(
 
 def _page_call(client: WanClient, status: str, page_no: int, size: int) -> Callable[[], TaskListPage]:
     return lambda: client.list_page(status=status, page_no=page_no, page_size=size)
-
-
-def in_parallel(pool: Executor) -> Callable[[list[Callable[[], TaskListPage]]], list[TaskListPage]]:
-    def run(calls: list[Callable[[], TaskListPage]]) -> list[TaskListPage]:
-        return [future.result() for future in [pool.submit(call) for call in calls]]
-
-    return run
