@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "ninja",
     "studio.accounts",
     "studio.front",
     "studio.accounting",
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "studio.gallery",
     "studio.billing",
     "studio.sharing",
+    "studio.api",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from django.views.generic import RedirectView
 
+from studio.api import api
 from studio.numbers import IdConverter
 
 # Registered before the apps' URL modules below are imported: they name ids `<id:...>`.
@@ -13,6 +14,7 @@ urlpatterns = [
     # The price table, budgets and ledger moved from billing to accounting: old admin bookmarks still lead there.
     re_path(r"^admin/billing/(?P<rest>.*)$", RedirectView.as_view(url="/admin/accounting/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls()),
     path("accounts/", include("studio.accounts.urls")),
     path("", include("studio.editor.urls")),
     path("gallery/", include("studio.gallery.urls")),

@@ -37,6 +37,7 @@ def test_a_post_without_a_csrf_token_is_refused_everywhere(alice):
     for url in routes:
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
             status = client.post(url, {"x": "1"}, **headers).status_code
-            if status != 403:
+            # 405: the route takes no POST at all (the API's read-only endpoints), so nothing changed.
+            if status not in (403, 405):
                 accepted[url] = status
     assert accepted == {}

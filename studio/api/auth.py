@@ -1,0 +1,49 @@
+"""Who is calling: a personal token (no CSRF: nothing a browser sends by itself) or the browser's
+session (CSRF checked, as for every form), each scoped to one team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from studio.accounts.models import Team
+from studio.accounts.teams import active_team
+from studio.api.models import ApiToken
+from studio.api.tokens import token_find
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What every endpoint acts as: a user within one team (a token's, or the session's active team)."""
+
+    user: object
+    team: Team
+    token: ApiToken | None = None
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A personal API token (Settings → API tokens), sent as `Authorization: Bearer ws_…`."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
+        found = token_find(token)
+        if found is None:
+            return None
+        return Caller(user=found.user, team=found.team, token=found)
+
+
+class TeamSession(SessionAuth):
+    """The signed-in browser, acting in its active team; writes need the CSRF token."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        team = active_team(request)
+        if team is None:
+            return None
+        return Caller(user=user, team=team)
+
+
+AUTH = [TokenAuth(), TeamSession()]
