@@ -1,5 +1,8 @@
 """`python manage.py wan generate`: one generation, run inline (no queue), PNGs saved to --out.
 
+This is the protocol tool: no team, budget, ledger or gallery. With --team and --user the same
+request becomes a queued job of that team instead (studio.pipeline.queue_cli).
+
 For trying the provider (or the emulator) from a terminal. It passes the same gate as a job
 (studio.pipeline.gate), polls with the documented cadence, and downloads only from the allowed
 hosts. Its task queries are the account's like the studio's, so they take slots of the budget kept in the
@@ -20,6 +23,7 @@ from studio.pipeline import query_budget
 from studio.pipeline.gate import RequestRefused, request_check
 from studio.pipeline.downloads import DownloadError, download_image, new_download_client
 from studio.pipeline.provider import make_client
+from studio.pipeline.queue_cli import queue_main
 from studio.wan.capabilities import DEFAULT_MODEL, MODELS, get_model
 from studio.wan.errors import WanError
 from studio.wan.images import ImageDecodeError
@@ -94,6 +98,9 @@ def generate_main(options: dict[str, Any], *, stdout, stderr) -> int:
     except UsageProblem as exc:
         stderr.write(str(exc))
         return 2
+    if options.get("team") or options.get("user"):
+        # A job of a team: the editor's gate, the team's budget and ledger, the gallery.
+        return queue_main(options, request, stdout=stdout, stderr=stderr)
     try:
         # The job gate's check: the terminal gets the editor's answer, in the validator's words.
         request_check(request)

@@ -44,6 +44,9 @@ class Command(BaseCommand):
         generate.add_argument("--model")
         generate.add_argument("--out", default=".")
         generate.add_argument("--sync", action="store_true", help="use the synchronous endpoint")
+        generate.add_argument("--team", help="queue a job of this team (name or id) instead: its budget, ledger and gallery")
+        generate.add_argument("--user", help="with --team: the member who makes the job")
+        generate.add_argument("--wait", action="store_true", help="with --team: wait for the job and save its images to --out")
 
         emulator = sub.add_parser("emulator", help="run the DashScope emulator in the foreground")
         emulator_options.add_arguments(emulator)
