@@ -103,7 +103,7 @@ def job_admit(*, caller, body: JobBody, path: str = "body", batch=None) -> Job:
     try:
         return job_create(owner=caller.user, team=caller.team, request=request, references=references, **extra)
     except RequestRefused as refused:
-        raise invalid([Problem(body_path(p.path, len(references), path), p.message) for p in refused.problems]) from None
+        raise invalid([_at_body(p, body, path) for p in refused.problems]) from None
     except budgets.BudgetExceeded as exc:
         raise budget_refusal(caller.team, exc.message) from None
 
@@ -177,6 +177,17 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
         **edit,
     )
     return request, references
+
+
+def _at_body(problem, body: JobBody, path: str) -> Problem:
+    at = body_path(problem.path, len(body.references), path)
+    caps = MODELS[body.model]
+    if match := re.fullmatch(re.escape(path) + r"\.references\[(\d+)\]\.boxes", at):
+        # Too many boxes: name the first one past the limit, the value to take out.
+        most = caps.max_boxes_per_image or 0
+        if len(body.references[int(match[1])].boxes) > most:
+            at += f"[{most}]"
+    return Problem(at, problem.message)
 
 
 def body_path(provider_path: str, image_count: int, path: str = "body") -> str:
