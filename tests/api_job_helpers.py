@@ -44,3 +44,35 @@ def problems(answer) -> dict[str, str]:
 
 def stored_reference_count(team) -> int:
     return ApiReference.objects.filter(team=team).count()
+
+
+# --- Real HTTP: the live server, the emulator and a queue cluster in its own process. ---
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from studio.wan_emulator.server import EmulatorConfig, EmulatorServer  # noqa: E402
+from tests.cluster import Cluster, cluster_env  # noqa: E402
+
+
+@pytest.fixture
+def fast_emulator():
+    server = EmulatorServer(EmulatorConfig(pending_seconds=0.3, running_seconds=0.5)).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def studio_url(live_server, fast_emulator, media, tmp_path):
+    """The studio served over HTTP, its queue worked by a real cluster against the emulator."""
+    cluster = Cluster(cluster_env(fast_emulator.url), tmp_path / "cluster.log")
+    yield live_server.url
+    cluster.stop()
+
+
+def emulator_stats(emulator: EmulatorServer) -> dict:
+    return httpx.get(emulator.root_url + "/emulator/stats").json()
+
+
+def http_api(base_url: str, secret: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url + "/api/v1", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
