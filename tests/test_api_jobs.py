@@ -10,7 +10,7 @@ import pytest
 
 from studio.accounting.models import TeamBudget
 from studio.pipeline.models import Job, JobStatus
-from tests.api_job_helpers import Api, problems, secret_for
+from tests.api_job_helpers import Api, fast_emulator, problems, secret_for, studio_url  # noqa: F401 (fixtures)
 from tests.billing_helpers import price
 from tests.hostile_inputs import ODD_DIGITS
 
@@ -234,3 +234,67 @@ def test_a_wanx_mask_edit_takes_a_mask_reference(api):
     body.update(mask=mask, function="expand", strength=0.5)
     found = problems(api.post("/api/v1/jobs", body))
     assert set(found) == {"body.mask", "body.strength"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_job_over_http_runs_to_gallery_images_and_one_charge(alice, studio_url, fast_emulator):
+    import uuid
+
+    from studio.accounting.models import LedgerEntry
+    from studio.pipeline.models import OutputImage
+    from tests.api_job_helpers import emulator_stats, http_api
+    from tests.cluster import wait_for
+    from tests.images import png_bytes
+
+    prompt = f"Put the lamp into the box #{uuid.uuid4().hex[:8]}"
+    with http_api(studio_url, secret_for(alice)) as http:
+        refs = [
+            http.post("/references", files={"file": ("lamp.png", png_bytes(480, 320), "image/png")}).json()["id"],
+            http.post("/references", files={"file": ("room.png", png_bytes(300, 400, "#884422"), "image/png")}).json()["id"],
+        ]
+        created = http.post("/jobs", json=edit_body(refs, prompt=prompt))
+        assert created.status_code == 201, created.text
+        job_id = created.json()["id"]
+        wait_for(lambda: http.get(f"/jobs/{job_id}").json()["status"] in ("succeeded", "failed"), timeout=60, what="the job")
+        shown = http.get(f"/jobs/{job_id}").json()
+    assert shown["status"] == "succeeded", shown["error"]
+    gallery = list(OutputImage.objects.filter(job_id=job_id).order_by("index"))
+    assert len(gallery) == 2
+    assert [(i["id"], i["url"]) for i in shown["images"]] == [(o.id, f"/api/v1/images/{o.id}/file") for o in gallery]
+    assert shown["usage"]["image_count"] == 2
+    assert shown["cost"]["images"] == 2
+    assert LedgerEntry.objects.filter(job_id=job_id).count() == 1
+    assert emulator_stats(fast_emulator)["by_prompt"] == {prompt: 1}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [], "text", 12, None, {"references": "abc"}, {"references": [{"id": "1"}]}, {"references": [{"id": 1, "boxes": [["1", 2, 3, 4]]}]},
+        {"color_palette": {}}, {"color_palette": [{"hex": 1, "ratio": "1"}]}, {"color_palette": [{"hex": "#000000", "ratio": None}]},
+        {"color_palette": [{"hex": "#000000", "ratio": "١٢"}] * 3}, {"color_palette": [{"hex": "#000000", "ratio": 1e308}] * 3},
+        {"color_palette": [{"hex": "#000000", "ratio": "nan"}] * 3}, {"prompt": "x" * 100_000}, {"seed": 10**30}, {"n": -1},
+        {"size": "9999999999*9999999999"}, {"size": "\u0000"}, {"references": [{"id": 10**30}]}, {"mask": 10**30},
+        {"model": "wanx2.1-imageedit", "function": "expand", "top_scale": 1e308}, {"references": [{"id": 1, "boxes": [[10**30, 0, 1, 1]]}]},
+    ],
+)
+def test_hostile_job_bodies_are_4xx_never_5xx(api, body):
+    answer = api.post("/api/v1/jobs", body)
+    assert 400 <= answer.status_code < 500, answer.content
+    assert answer.json()["error"]["problems"] or answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/jobs/99999999999999999999999", "/api/v1/jobs/0", "/api/v1/jobs?limit=١٢", "/api/v1/jobs?batch=99999999999999999999999",
+     "/api/v1/jobs?cursor=" + "A" * 5000, "/api/v1/jobs?cursor=ajk5OTk5OTk5OTk5OTk5OTk5OTk5OTk", "/api/v1/references/99999999999999999999999"],
+)
+def test_hostile_paths_and_queries_are_4xx(api, path):
+    answer = api.client.get(path, **api.auth)
+    assert 400 <= answer.status_code < 500, answer.content
+
+
+def test_a_huge_body_is_refused(api, settings):
+    answer = api.post("/api/v1/jobs", raw='{"prompt": "' + "x" * (settings.REQUEST_BODY_MAX_BYTES + 10) + '"}')
+    assert 400 <= answer.status_code < 500

@@ -35,6 +35,9 @@ from studio.wan.capabilities import BY_NAME, DEFAULT_MODEL, EXPAND_SCALES, MODEL
 
 Box = Annotated[list[StrictInt], Field(min_length=4, max_length=4, description="[x1, y1, x2, y2] in pixels of the upright reference")]
 Number = StrictInt | StrictFloat
+# A row id: past a 64-bit integer no database can hold it, so it is refused as a value, not looked up.
+MAX_ID = 2**63 - 1
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class _Strict(Schema):
@@ -42,7 +45,7 @@ class _Strict(Schema):
 
 
 class ReferenceInBody(_Strict):
-    id: StrictInt = Field(description="A reference id from POST /api/v1/references")
+    id: Id = Field(description="A reference id from POST /api/v1/references")
     boxes: list[Box] = Field(default_factory=list, description="Boxes to edit within this reference (models that take boxes)")
 
 
@@ -69,7 +72,7 @@ class JobBody(_Strict):
     # wanx2.1-imageedit (reference: 001)
     function: StrictStr | None = None
     style: StrictStr | None = Field(None, description="stylization_local: one of the function's styles")
-    mask: StrictInt | None = Field(None, description="A reference id of a PNG as large as reference 1, white where it is edited")
+    mask: Id | None = Field(None, description="A reference id of a PNG as large as reference 1, white where it is edited")
     strength: Number | None = None
     top_scale: Number | None = None
     bottom_scale: Number | None = None

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import idempotent
-from studio.api.job_bodies import JobBody, job_admit
+from studio.api.job_bodies import MAX_ID, JobBody, job_admit
 from studio.api.job_json import job_json
 from studio.pipeline.jobs import CannotCancel, job_cancel
 from studio.pipeline.models import Job, JobStatus
@@ -26,13 +26,13 @@ class JobFilters(Schema):
     model: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    batch: int | None = None
+    batch: int | None = Field(None, ge=1, le=MAX_ID)
     cursor: str | None = Field(None, description="The `next` of the previous page")
     limit: int = Field(20, ge=1, le=MAX_PAGE)
 
 
 def _team_job(caller, job_id: int) -> Job:
-    job = Job.objects.filter(team=caller.team, deleted_at__isnull=True, pk=job_id).first()
+    job = Job.objects.filter(team=caller.team, deleted_at__isnull=True, pk=job_id).first() if job_id <= MAX_ID else None
     if job is None:
         raise not_found("job")
     return job
@@ -98,6 +98,6 @@ def _cursor_id(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, ValueError):
         text = ""
-    if not (text.startswith("j") and text[1:].isascii() and text[1:].isdigit()):
+    if not (text.startswith("j") and text[1:].isascii() and text[1:].isdigit() and int(text[1:]) <= MAX_ID):
         raise invalid([Problem("query.cursor", "not a cursor this API gave; pass the `next` of the previous page")])
     return int(text[1:])

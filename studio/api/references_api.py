@@ -10,6 +10,7 @@ from pydantic import ConfigDict, StrictStr, ValidationError
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import idempotent
+from studio.api.job_bodies import MAX_ID
 from studio.api.models import ApiReference
 from studio.api.references import FetchRefused, reference_create, reference_fetch
 from studio.wan.capabilities import DEFAULT_MODEL, MODELS
@@ -71,7 +72,7 @@ def reference_create_endpoint(request: HttpRequest):
 
 @router.get("/references/{int:reference_id}", response=dict, summary="One reference image: its upright size")
 def reference_get(request: HttpRequest, reference_id: int):
-    reference = ApiReference.objects.filter(team=request.auth.team, pk=reference_id).first()
+    reference = ApiReference.objects.filter(team=request.auth.team, pk=reference_id).first() if reference_id <= MAX_ID else None
     if reference is None:
         raise not_found("reference")
     return reference_json(reference)
