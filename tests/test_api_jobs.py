@@ -298,3 +298,12 @@ def test_hostile_paths_and_queries_are_4xx(api, path):
 def test_a_huge_body_is_refused(api, settings):
     answer = api.post("/api/v1/jobs", raw='{"prompt": "' + "x" * (settings.REQUEST_BODY_MAX_BYTES + 10) + '"}')
     assert 400 <= answer.status_code < 500
+
+
+def test_a_page_of_jobs_costs_a_fixed_number_of_queries(api, refs, django_assert_max_num_queries):
+    for i in range(6):
+        api.post("/api/v1/jobs", edit_body(refs, prompt=f"job {i}"))
+    api.client.get("/api/v1/jobs", **api.auth)  # warm the token's last-used write
+    # Token, team, the page, three prefetches, and each queued job's place in the queue.
+    with django_assert_max_num_queries(8 + 6):
+        assert len(api.get("/api/v1/jobs", limit=100).json()["jobs"]) == 6

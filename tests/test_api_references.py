@@ -167,3 +167,42 @@ def test_malformed_json_is_400(api):
 def test_without_a_token_it_is_401(client, media):
     assert client.post("/api/v1/references", {"url": "https://example.com/x.png"}, content_type="application/json").status_code == 401
     assert client.get("/api/v1/references/1").status_code == 401
+
+
+def _hostile_files() -> dict[str, bytes]:
+    from tests.hostile_inputs import FORMATS, broken_headers, mutations, truncations, valid
+
+    files = {**chunk_bombs(), **broken_headers()}
+    for fmt in FORMATS:
+        files.update({f"{fmt} {name}": data for name, data in truncations(valid(fmt)).items()})
+        files.update({f"{fmt} mutation {i}": data for i, data in enumerate(mutations(valid(fmt), seed=21, count=3))})
+    return files
+
+
+def test_hostile_uploads_are_refused_or_accepted_never_5xx(api):
+    for name, data in _hostile_files().items():
+        upload = io.BytesIO(data)
+        upload.name = "x.png"
+        answer_ = api.upload("/api/v1/references", upload)
+        assert answer_.status_code in (201, 422), (name, answer_.content)
+        if answer_.status_code == 422:
+            assert "body.file" in problems(answer_), name
+
+
+def test_an_upload_over_the_limit_is_refused_naming_it(api):
+    upload = io.BytesIO(b"\x89PNG" + b"\0" * (21 * 1024 * 1024))
+    upload.name = "huge.png"
+    refused = api.upload("/api/v1/references", upload)
+    assert refused.status_code in (413, 422)
+    if refused.status_code == 422:
+        assert "20 MB" in problems(refused)["body.file"]
+
+
+def test_a_session_write_needs_the_csrf_token(alice, media):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    refused = browser.post("/api/v1/references", {"url": "https://example.com/x.png"}, content_type="application/json")
+    assert refused.status_code in (401, 403)
+    assert ApiReference.objects.count() == 0

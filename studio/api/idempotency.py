@@ -41,6 +41,12 @@ _PATH = f"header.{HEADER}"
 
 Handler = Callable[[], tuple[int, dict]]
 
+# For an endpoint's `openapi_extra={"parameters": [OPENAPI_PARAMETER]}`.
+OPENAPI_PARAMETER = {
+    "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS},
+    "description": "Send the request again with the same key to get the first answer instead of doing the work twice (kept 24 h).",
+}
+
 
 def idempotent(request: HttpRequest, caller, handler: Handler) -> JsonResponse:
     """Run `handler` (which answers (status, JSON-able dict) or raises ApiError) at most once per

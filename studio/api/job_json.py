@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
-
-from studio.accounting.models import LedgerEntry
 from studio.editor.job_cards import queue_ahead, step_words
 from studio.pipeline.models import Job, JobStatus
 
@@ -30,11 +27,11 @@ def job_json(job: Job) -> dict:
         "batch": getattr(job, "batch_id", None),
         "references": [
             {"position": r.position, "width": r.width, "height": r.height, "mime": r.mime, "boxes": r.boxes, "has_mask": bool(r.mask)}
-            for r in job.references.order_by("position")
+            for r in sorted(job.references.all(), key=lambda r: r.position)
         ],
         "images": [
             {"id": o.id, "index": o.index, "width": o.width, "height": o.height, "bytes": o.byte_size, "url": image_file_url(o.id)}
-            for o in job.outputs.order_by("index")
+            for o in sorted(job.outputs.all(), key=lambda o: o.index)
         ],
         "usage": {"image_count": job.usage_image_count, "size": job.usage_size or None} if job.usage_image_count is not None else None,
         "cost": _cost(job),
@@ -47,9 +44,13 @@ def job_json(job: Job) -> dict:
 
 def _cost(job: Job) -> dict | None:
     """What the ledger holds for the job (its charge and any corrections); None before a charge."""
-    entries = LedgerEntry.objects.filter(job=job)
-    totals = entries.aggregate(cost=Sum("cost"), images=Sum("image_count"))
-    if totals["images"] is None:
+    entries = list(job.ledger_entries.all())
+    if not entries:
         return None
-    currency = entries.values_list("currency", flat=True).first()
-    return {"amount": str(totals["cost"] or Decimal(0)), "currency": currency, "images": totals["images"]}
+    amount = sum((e.cost for e in entries), Decimal(0))
+    return {"amount": str(amount), "currency": entries[0].currency, "images": sum(e.image_count for e in entries)}
+
+
+def with_details(jobs):
+    """A queryset of jobs with what job_json reads, in three queries for any number of jobs."""
+    return jobs.prefetch_related("references", "outputs", "ledger_entries")

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
-from studio.api.idempotency import idempotent
+from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
 from studio.api.job_bodies import MAX_ID, JobBody, job_admit
-from studio.api.job_json import job_json
+from studio.api.job_json import job_json, with_details
 from studio.pipeline.jobs import CannotCancel, job_cancel
 from studio.pipeline.models import Job, JobStatus
 
@@ -38,10 +38,7 @@ def _team_job(caller, job_id: int) -> Job:
     return job
 
 
-@router.post("/jobs", response={201: dict}, summary="Create a job (as the editor's Generate)", openapi_extra={
-    "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 255},
-                    "description": "Send the same key again to get the first answer instead of a second job (kept 24 h)."}],
-})
+@router.post("/jobs", response={201: dict}, summary="Create a job (as the editor's Generate)", openapi_extra={"parameters": [OPENAPI_PARAMETER]})
 def job_create_endpoint(request: HttpRequest, body: JobBody):
     caller = request.auth
     return idempotent(request, caller, lambda: (201, job_json(job_admit(caller=caller, body=body))))
@@ -69,7 +66,7 @@ def job_list(request: HttpRequest, filters: Query[JobFilters]):
     if filters.cursor:
         jobs = jobs.filter(pk__lt=_cursor_id(filters.cursor))
     # By id, not by time: ids only grow, so a job made while a script pages never shifts a page.
-    page = list(jobs.order_by("-id")[: filters.limit + 1])
+    page = list(with_details(jobs.order_by("-id"))[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {"jobs": [job_json(job) for job in page], "next": _cursor(page[-1].id) if more else None}

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from pydantic import ConfigDict, StrictStr, ValidationError
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
-from studio.api.idempotency import idempotent
+from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
 from studio.api.job_bodies import MAX_ID
 from studio.api.models import ApiReference
 from studio.api.references import FetchRefused, reference_create, reference_fetch
@@ -25,6 +25,7 @@ class ReferenceByUrl(Schema):
 
 
 _UPLOAD_DOC = {
+    "parameters": [OPENAPI_PARAMETER],
     "requestBody": {
         "required": True,
         "content": {
