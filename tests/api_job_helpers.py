@@ -56,15 +56,24 @@ from tests.cluster import Cluster, cluster_env  # noqa: E402
 
 
 @pytest.fixture
-def fast_emulator():
-    server = EmulatorServer(EmulatorConfig(pending_seconds=0.3, running_seconds=0.5)).start()
+def emulator_timing():
+    """Seconds a task stays PENDING, then RUNNING (override the fixture to slow the emulator)."""
+    return 0.3, 0.5
+
+
+@pytest.fixture
+def fast_emulator(emulator_timing):
+    pending, running = emulator_timing
+    server = EmulatorServer(EmulatorConfig(pending_seconds=pending, running_seconds=running)).start()
     yield server
     server.shutdown()
 
 
 @pytest.fixture
-def studio_url(live_server, fast_emulator, media, tmp_path):
+def studio_url(live_server, fast_emulator, media, settings, tmp_path):
     """The studio served over HTTP, its queue worked by a real cluster against the emulator."""
+    # The web process talks to the provider too (a cancel), so it points at the same emulator.
+    settings.DASHSCOPE_BASE_URL = fast_emulator.url
     cluster = Cluster(cluster_env(fast_emulator.url), tmp_path / "cluster.log")
     yield live_server.url
     cluster.stop()

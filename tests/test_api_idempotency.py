@@ -18,6 +18,7 @@ from studio.pipeline.models import Job, JobStatus
 from tests.api_job_helpers import (  # noqa: F401 (fixtures)
     Api,
     emulator_stats,
+    emulator_timing,
     fast_emulator,
     http_api,
     problems,

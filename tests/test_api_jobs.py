@@ -10,7 +10,7 @@ import pytest
 
 from studio.accounting.models import TeamBudget
 from studio.pipeline.models import Job, JobStatus
-from tests.api_job_helpers import Api, fast_emulator, problems, secret_for, studio_url  # noqa: F401 (fixtures)
+from tests.api_job_helpers import Api, emulator_timing, fast_emulator, problems, secret_for, studio_url  # noqa: F401 (fixtures)
 from tests.billing_helpers import price
 from tests.hostile_inputs import ODD_DIGITS
 
@@ -307,3 +307,34 @@ def test_a_page_of_jobs_costs_a_fixed_number_of_queries(api, refs, django_assert
     # Token, team, the page, three prefetches, and each queued job's place in the queue.
     with django_assert_max_num_queries(8 + 6):
         assert len(api.get("/api/v1/jobs", limit=100).json()["jobs"]) == 6
+
+
+class TestCancelAtTheProvider:
+    @pytest.fixture
+    def emulator_timing(self):
+        return 4.0, 30.0
+
+    @pytest.mark.slow
+    @pytest.mark.django_db(transaction=True)
+    def test_a_pending_task_is_canceled_and_a_running_one_is_409(self, alice, studio_url, fast_emulator):
+        from tests.api_job_helpers import http_api
+        from tests.cluster import wait_for
+
+        with http_api(studio_url, secret_for(alice)) as http:
+            def status(job_id):
+                return http.get(f"/jobs/{job_id}").json()["status"]
+
+            first = http.post("/jobs", json={"model": MODEL, "prompt": "Cancel me while pending", "n": 1}).json()["id"]
+            wait_for(lambda: status(first) == "submitted", timeout=30, what="the task to be pending")
+            canceled = http.post(f"/jobs/{first}/cancel")
+            assert canceled.status_code == 200 and canceled.json()["status"] == "canceled", canceled.text
+            assert canceled.json()["provider_status"] == "CANCELED"
+
+            second = http.post("/jobs", json={"model": MODEL, "prompt": "Too late to cancel", "n": 1}).json()["id"]
+            wait_for(lambda: status(second) == "running", timeout=30, what="the task to run")
+            refused = http.post(f"/jobs/{second}/cancel")
+        assert refused.status_code == 409
+        assert refused.json()["error"] == {
+            "status": 409, "code": "cannot_cancel", "problems": [], "job_status": "running",
+            "message": "The provider is already generating this job; a running task cannot be canceled.",
+        }
