@@ -338,3 +338,11 @@ class TestCancelAtTheProvider:
             "status": 409, "code": "cannot_cancel", "problems": [], "job_status": "running",
             "message": "The provider is already generating this job; a running task cannot be canceled.",
         }
+
+
+def test_thinking_mode_is_for_text_to_image_only(api, refs):
+    assert problems(api.post("/api/v1/jobs", edit_body(refs, thinking_mode=True))) == {
+        "body.thinking_mode": "applies only to text-to-image: no references and no image set"
+    }
+    made = api.post("/api/v1/jobs", {"model": MODEL, "prompt": "A quiet harbour", "thinking_mode": True, "n": 1})
+    assert made.status_code == 201 and made.json()["parameters"]["thinking_mode"] is True

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from studio.api.errors import ApiError, Problem
+from studio.api.errors import ApiError, Problem, error_body
 from studio.api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -70,8 +70,6 @@ def idempotent(request: HttpRequest, caller, handler: Handler) -> JsonResponse:
         status, payload = handler()
     except ApiError as exc:
         if exc.status in _SAVED_REFUSALS:
-            from studio.api.errors import error_body
-
             _save(row, exc.status, error_body(exc.status, exc.code, exc.message, exc.problems, exc.extra))
         else:
             row.delete()

@@ -31,7 +31,16 @@ from studio.pipeline import budgets
 from studio.pipeline.gate import GenerationRequest, PaletteColor, ReferenceImage, RequestRefused
 from studio.pipeline.jobs import job_create
 from studio.pipeline.models import Job
-from studio.wan.capabilities import BY_NAME, DEFAULT_MODEL, EXPAND_SCALES, MODELS, ModelCapabilities, parameters_of
+from studio.wan.capabilities import (
+    BY_NAME,
+    DEFAULT_MODEL,
+    EXPAND_SCALES,
+    MODELS,
+    Mode,
+    ModelCapabilities,
+    mode_for,
+    parameters_of,
+)
 
 Box = Annotated[list[StrictInt], Field(min_length=4, max_length=4, description="[x1, y1, x2, y2] in pixels of the upright reference")]
 Number = StrictInt | StrictFloat
@@ -148,6 +157,10 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
     colours = _palette(caps, body.color_palette, f"{path}.color_palette", problems) if body.color_palette is not None else ()
     edit = _edit_options(body, function, path, problems)
     mask = _mask(caller, body, function, stored, path, problems)
+    text_to_image = mode_for(image_count=len(stored), sequential=body.sequential, interleave=body.interleave) is Mode.TEXT_TO_IMAGE
+    if body.thinking_mode and not text_to_image:
+        # Reference: 002, thinking_mode — only without input images and without image sets.
+        problems.append(Problem(f"{path}.thinking_mode", "applies only to text-to-image: no references and no image set"))
     if problems:
         raise invalid(problems)
 
@@ -169,7 +182,7 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
         size=None if body.size == AUTO else body.size,
         n=body.n,
         enable_sequential=body.sequential,
-        thinking_mode=body.thinking_mode,
+        thinking_mode=body.thinking_mode if text_to_image else None,
         watermark=body.watermark,
         seed=seed,
         negative_prompt=(body.negative_prompt or "").strip() or None,
