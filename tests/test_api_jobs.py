@@ -346,3 +346,8 @@ def test_thinking_mode_is_for_text_to_image_only(api, refs):
     }
     made = api.post("/api/v1/jobs", {"model": MODEL, "prompt": "A quiet harbour", "thinking_mode": True, "n": 1})
     assert made.status_code == 201 and made.json()["parameters"]["thinking_mode"] is True
+
+
+def test_one_image_unless_asked_as_in_the_editor(api):
+    made = api.post("/api/v1/jobs", {"model": MODEL, "prompt": "A quiet harbour"}).json()
+    assert made["parameters"]["n"] == 1

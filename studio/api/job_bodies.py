@@ -69,7 +69,7 @@ class JobBody(_Strict):
     references: list[ReferenceInBody] = Field(default_factory=list, description="Reference images in prompt order")
     color_palette: list[PaletteEntry] | None = None
     size: StrictStr | None = Field(None, description='A preset ("2K"), "W*H", or "auto" (follow the last reference); default: the model\'s')
-    n: StrictInt | None = None
+    n: StrictInt | None = Field(None, description="Images to make; default 1, as the editor (the model's one value where it makes a fixed number)")
     sequential: StrictBool = False
     seed: StrictInt | None = Field(None, description="Default: the studio picks one, so every job can be reproduced")
     thinking_mode: StrictBool | None = None
@@ -168,6 +168,11 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
     if seed is None and caps.supports_seed:
         # The studio picks the seed so every job records one and can be reproduced.
         seed = random.SystemRandom().randint(caps.seed.lo, caps.seed.hi)
+    n = body.n
+    if n is None and caps.n is not None and not body.interleave:
+        # The editor's default: one image (or the one number a model makes, like qwen-image-plus).
+        allowed = caps.n_range(sequential=body.sequential)
+        n = allowed.lo if allowed.lo == allowed.hi else 1
     references = [
         ReferenceImage(
             content=_read(ref), mime=ref.mime, width=ref.width, height=ref.height,
@@ -180,7 +185,7 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
         prompt=prompt,
         color_palette=colours,
         size=None if body.size == AUTO else body.size,
-        n=body.n,
+        n=n,
         enable_sequential=body.sequential,
         thinking_mode=body.thinking_mode if text_to_image else None,
         watermark=body.watermark,
