@@ -206,3 +206,45 @@ def test_a_session_write_needs_the_csrf_token(alice, media):
     refused = browser.post("/api/v1/references", {"url": "https://example.com/x.png"}, content_type="application/json")
     assert refused.status_code in (401, 403)
     assert ApiReference.objects.count() == 0
+
+
+def test_an_endless_body_without_a_length_is_cut_at_the_limit(api, loopback_allowed):
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    sent = []
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"\0" * 65536
+            try:
+                while sum(sent) < 100 * 1024 * 1024:  # the studio must hang up long before this
+                    connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    sent.append(len(chunk))
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    refused = api.post("/api/v1/references", {"url": f"http://127.0.0.1:{listener.getsockname()[1]}/stream.png"})
+    thread.join(timeout=10)
+    listener.close()
+    assert problems(refused) == {"body.url": "the image is over the 20 MB limit"}
+    assert sum(sent) < 40 * 1024 * 1024
+
+
+def test_a_server_that_never_answers_is_given_up_on(api, loopback_allowed, monkeypatch):
+    import httpx
+
+    from studio.api import references
+    from tests.http_script_server import hang
+
+    # The timeout is a setting of the fetch; a short one keeps the test quick.
+    monkeypatch.setattr(references, "FETCH_TIMEOUT", httpx.Timeout(0.5))
+    with serving(hang(200, png_bytes(300, 300))) as server:
+        refused = api.post("/api/v1/references", {"url": server.url + "/slow.png"})
+    assert problems(refused) == {"body.url": "the server took too long to answer"}
