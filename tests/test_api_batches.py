@@ -261,3 +261,76 @@ def test_another_team_gets_404_and_no_token_401(client, alice, lighthouse, mallo
 
 def test_making_a_batch_needs_a_token(client):
     assert client.post("/api/v1/batches", data="{}", content_type="application/json").status_code in (401, 403)
+
+
+# --- end to end: real HTTP, real queue workers, the emulator ---------------------------------
+
+
+@pytest.fixture
+def emulator():
+    from studio.wan_emulator.server import EmulatorConfig, EmulatorServer
+
+    server = EmulatorServer(EmulatorConfig(pending_seconds=0.2, running_seconds=0.5)).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def cluster(emulator, media, tmp_path):
+    from tests.cluster import Cluster, cluster_env
+
+    started = Cluster(cluster_env(emulator.url), tmp_path / "cluster.log")
+    yield started
+    started.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_20_variations_runs_to_20_jobs_one_charge_each_within_the_budget(
+    live_server, lighthouse, alice_token, mallory_token, emulator, cluster
+):
+    import httpx
+
+    from tests.cluster import wait_for
+
+    price("wan2.7-image", "emulator", "0.03")
+    TeamBudget.objects.create(team=lighthouse, monthly_amount=Decimal("0.75"))
+    api = httpx.Client(base_url=f"{live_server.url}/api/v1", headers={"Authorization": f"Bearer {alice_token}"}, timeout=30)
+    body = {"name": "Twenty dawns", "template": TEMPLATE, "variations": variations(20)}
+
+    made = api.post("/batches", json=body)
+    assert made.status_code == 201, made.text
+    batch_id = made.json()["id"]
+
+    def finished():
+        answer = api.get(f"/batches/{batch_id}").json()
+        return answer if answer["progress"]["finished"] else None
+
+    done = wait_for(finished, timeout=180, what="the batch to finish")
+    assert done["progress"] | {"cost": None} == {
+        "total": 20, "queued": 0, "running": 0, "attention": 0, "done": 20, "failed": 0, "canceled": 0,
+        "images_stored": 20, "cost": None, "finished": True,
+    }, cluster.output()[-3000:]
+    assert done["progress"]["cost"] == {"USD": "0.60"}
+    charges = LedgerEntry.objects.filter(job__batch_id=batch_id, kind="charge")
+    assert sorted(charges.values_list("job_id", flat=True)) == sorted(j["id"] for j in done["jobs"])
+    assert Batch.objects.get(pk=batch_id).finished_at is not None
+    tasks = httpx.get(emulator.root_url + "/emulator/stats").json()["by_prompt"]
+    assert [tasks.get(f"A lighthouse, take {i + 1}") for i in range(20)] == [1] * 20, "one provider task per job"
+
+    # The budget has 0.15 USD left: a second batch of 20 would pass it, so none of it is made.
+    refused = api.post("/batches", json=body)
+    assert refused.status_code == 402
+    assert Decimal(refused.json()["error"]["left"]["amount"]) == Decimal("0.15")
+    assert refused.json()["error"]["needed"]["amount"] == "0.60"
+    assert Job.objects.count() == 20 and Batch.objects.count() == 1
+
+    archive_bytes = api.get(f"/batches/{batch_id}/zip")
+    assert archive_bytes.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(archive_bytes.content))
+    images = [n for n in archive.namelist() if n.endswith(".png")]
+    assert len(images) == 20 and archive.testzip() is None
+
+    snoop = httpx.Client(base_url=f"{live_server.url}/api/v1", headers={"Authorization": f"Bearer {mallory_token}"})
+    assert snoop.get(f"/batches/{batch_id}").status_code == 404
+    assert snoop.get(f"/batches/{batch_id}/zip").status_code == 404
