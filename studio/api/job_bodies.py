@@ -35,6 +35,9 @@ from studio.wan.capabilities import BY_NAME, DEFAULT_MODEL, EXPAND_SCALES, MODEL
 
 Box = Annotated[list[StrictInt], Field(min_length=4, max_length=4, description="[x1, y1, x2, y2] in pixels of the upright reference")]
 Number = StrictInt | StrictFloat
+# A row id: past a 64-bit integer no database can hold it, so it is refused as a value, not looked up.
+MAX_ID = 2**63 - 1
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class _Strict(Schema):
@@ -42,7 +45,7 @@ class _Strict(Schema):
 
 
 class ReferenceInBody(_Strict):
-    id: StrictInt = Field(description="A reference id from POST /api/v1/references")
+    id: Id = Field(description="A reference id from POST /api/v1/references")
     boxes: list[Box] = Field(default_factory=list, description="Boxes to edit within this reference (models that take boxes)")
 
 
@@ -69,7 +72,7 @@ class JobBody(_Strict):
     # wanx2.1-imageedit (reference: 001)
     function: StrictStr | None = None
     style: StrictStr | None = Field(None, description="stylization_local: one of the function's styles")
-    mask: StrictInt | None = Field(None, description="A reference id of a PNG as large as reference 1, white where it is edited")
+    mask: Id | None = Field(None, description="A reference id of a PNG as large as reference 1, white where it is edited")
     strength: Number | None = None
     top_scale: Number | None = None
     bottom_scale: Number | None = None
@@ -103,7 +106,7 @@ def job_admit(*, caller, body: JobBody, path: str = "body", batch=None) -> Job:
     try:
         return job_create(owner=caller.user, team=caller.team, request=request, references=references, **extra)
     except RequestRefused as refused:
-        raise invalid([Problem(body_path(p.path, len(references), path), p.message) for p in refused.problems]) from None
+        raise invalid([_at_body(p, body, path) for p in refused.problems]) from None
     except budgets.BudgetExceeded as exc:
         raise budget_refusal(caller.team, exc.message) from None
 
@@ -177,6 +180,17 @@ def request_of(*, caller, body: JobBody, path: str = "body") -> tuple[Generation
         **edit,
     )
     return request, references
+
+
+def _at_body(problem, body: JobBody, path: str) -> Problem:
+    at = body_path(problem.path, len(body.references), path)
+    caps = MODELS[body.model]
+    if match := re.fullmatch(re.escape(path) + r"\.references\[(\d+)\]\.boxes", at):
+        # Too many boxes: name the first one past the limit, the value to take out.
+        most = caps.max_boxes_per_image or 0
+        if len(body.references[int(match[1])].boxes) > most:
+            at += f"[{most}]"
+    return Problem(at, problem.message)
 
 
 def body_path(provider_path: str, image_count: int, path: str = "body") -> str:

@@ -1,0 +1,55 @@
+"""A job as the API shows it: what a job card and the image page show, as JSON (reads only)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from studio.accounting.models import LedgerEntry
+from studio.editor.job_cards import queue_ahead, step_words
+from studio.pipeline.models import Job, JobStatus
+
+
+def image_file_url(output_id: int) -> str:
+    # Served by the gallery's API endpoint (studio/api/gallery_api.py).
+    return f"/api/v1/images/{output_id}/file"
+
+
+def job_json(job: Job) -> dict:
+    ahead = queue_ahead(job) if job.status == JobStatus.QUEUED else None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "step": step_words(job, ahead),
+        "provider_status": job.provider_status or None,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code or job.error_message else None,
+        "model": job.model,
+        "prompt": job.prompt,
+        "parameters": job.parameters,
+        "batch": getattr(job, "batch_id", None),
+        "references": [
+            {"position": r.position, "width": r.width, "height": r.height, "mime": r.mime, "boxes": r.boxes, "has_mask": bool(r.mask)}
+            for r in job.references.order_by("position")
+        ],
+        "images": [
+            {"id": o.id, "index": o.index, "width": o.width, "height": o.height, "bytes": o.byte_size, "url": image_file_url(o.id)}
+            for o in job.outputs.order_by("index")
+        ],
+        "usage": {"image_count": job.usage_image_count, "size": job.usage_size or None} if job.usage_image_count is not None else None,
+        "cost": _cost(job),
+        "can_cancel": job.can_cancel,
+        "created_at": job.created_at,
+        "updated_at": job.status_changed_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _cost(job: Job) -> dict | None:
+    """What the ledger holds for the job (its charge and any corrections); None before a charge."""
+    entries = LedgerEntry.objects.filter(job=job)
+    totals = entries.aggregate(cost=Sum("cost"), images=Sum("image_count"))
+    if totals["images"] is None:
+        return None
+    currency = entries.values_list("currency", flat=True).first()
+    return {"amount": str(totals["cost"] or Decimal(0)), "currency": currency, "images": totals["images"]}
