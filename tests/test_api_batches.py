@@ -107,6 +107,21 @@ def test_a_variation_replaces_the_templates_references_whole(client, alice, ligh
     assert (kept.references.get().width, replaced.references.get().width) == (480, 320)
 
 
+def test_the_same_idempotency_key_replays_the_first_batch_instead_of_making_another(client, alice_token, media):
+    body = {"template": TEMPLATE, "variations": variations(3)}
+    key = {"HTTP_IDEMPOTENCY_KEY": "nightly-run-2026-12-01"}
+    first = client.post("/api/v1/batches", data=json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {alice_token}", **key)
+    again = client.post("/api/v1/batches", data=json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {alice_token}", **key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Batch.objects.count() == 1 and Job.objects.count() == 3
+
+    other = {"template": TEMPLATE, "variations": variations(4)}
+    refused = client.post("/api/v1/batches", data=json.dumps(other), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {alice_token}", **key)
+    assert refused.status_code == 422 and "header.Idempotency-Key" in problems(refused)
+
+
 # --- refusals: nothing is made -----------------------------------------------------------------
 
 

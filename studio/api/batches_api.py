@@ -15,11 +15,12 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
+from studio.api.idempotency import idempotent
 from studio.api.job_bodies import JobBody, body_path, budget_refusal, request_of
 from studio.gallery.batch_views import batch_outputs, batch_zip_filename
 from studio.gallery.file_views import _for_zip, _zip_response
@@ -100,9 +101,29 @@ class BatchPageOut(Schema):
     next: str | None = Field(None, description="The cursor of the next page, or null on the last page")
 
 
-@router.post("/batches", response={201: BatchOut}, summary="Make many jobs at once, all or none")
-def create_batch(request: HttpRequest, body: BatchBody) -> Status:
+@router.post(
+    "/batches",
+    response={201: BatchOut},
+    summary="Make many jobs at once, all or none",
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Send the same key again to get the first answer instead of a second batch (kept 24 h).",
+            }
+        ]
+    },
+)
+def create_batch(request: HttpRequest, body: BatchBody):
     caller = request.auth
+    # A script that retries after a timeout must not make 100 more jobs: the jobs' own key rules.
+    return idempotent(request, caller, lambda: (201, _batch_json(request, _admit(caller, body))))
+
+
+def _admit(caller, body: BatchBody) -> Batch:
     bodies, paths = _items(body)
     items = []
     problems: list[Problem] = []
@@ -116,7 +137,7 @@ def create_batch(request: HttpRequest, body: BatchBody) -> Status:
     if problems:
         raise invalid(problems)
     try:
-        batch = batch_create(owner=caller.user, team=caller.team, name=body.name.strip(), items=items)
+        return batch_create(owner=caller.user, team=caller.team, name=body.name.strip(), items=items)
     except BatchRefused as refused:
         raise invalid(
             [Problem(body_path(p.problem.path, len(items[p.index][1]), paths[p.index]), p.problem.message) for p in refused.problems]
@@ -133,7 +154,6 @@ def create_batch(request: HttpRequest, body: BatchBody) -> Status:
     except ValueError as exc:
         # batch_create's own count check; the schema's limits normally answer first.
         raise invalid([Problem("body", str(exc))]) from None
-    return Status(201, _batch_json(request, batch))
 
 
 @router.get("/batches", response=BatchPageOut, summary="The team's batches, newest first")
