@@ -349,3 +349,43 @@ def test_a_batch_of_20_variations_runs_to_20_jobs_one_charge_each_within_the_bud
     snoop = httpx.Client(base_url=f"{live_server.url}/api/v1", headers={"Authorization": f"Bearer {mallory_token}"})
     assert snoop.get(f"/batches/{batch_id}").status_code == 404
     assert snoop.get(f"/batches/{batch_id}/zip").status_code == 404
+
+
+# --- hostile input: every refusal a 4xx naming what it refuses, never a 5xx --------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [], "text", 12, None, {"jobs": "abc"}, {"jobs": [None]}, {"jobs": [[]]}, {"template": []}, {"template": TEMPLATE, "variations": {}},
+        {"template": TEMPLATE, "variations": [None]}, {"template": TEMPLATE, "variations": ["prompt"]},
+        {"template": TEMPLATE, "variations": [{"seed": 10**30}]}, {"template": TEMPLATE, "variations": [{"n": "١٢"}]},
+        {"template": TEMPLATE, "variations": [{"references": [{"id": 10**30}]}]}, {"template": TEMPLATE, "variations": [{"prompt": "x" * 100_000}]},
+        {"name": 12, "jobs": [TEMPLATE]}, {"name": "x" * 10_000, "jobs": [TEMPLATE]}, {"name": "\u0000", "jobs": [TEMPLATE]},
+        {"jobs": [TEMPLATE] * 1000}, {"template": {**TEMPLATE, "model": "no-such-model"}, "variations": [{}]},
+    ],
+)
+def test_hostile_batch_bodies_are_4xx_never_5xx(client, alice_token, media, body):
+    answer = post(client, alice_token, body)
+    assert 400 <= answer.status_code < 500, answer.content
+    error = answer.json()["error"]
+    assert error["problems"] or error["message"]
+    assert Job.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/batches/99999999999999999999999", "/api/v1/batches/0", "/api/v1/batches/-1", "/api/v1/batches/١٢",
+        "/api/v1/batches/99999999999999999999999/zip", "/api/v1/batches?cursor=99999999999999999999999",
+        "/api/v1/batches?cursor=" + "A" * 5000, "/api/v1/batches?limit=99999999999999999999999", "/api/v1/batches?limit=-1",
+    ],
+)
+def test_hostile_paths_and_queries_are_4xx(client, alice_token, path):
+    answer = get(client, alice_token, path)
+    assert 400 <= answer.status_code < 500, answer.content
+
+
+def test_a_huge_batch_body_is_refused(client, alice_token, settings):
+    answer = post(client, alice_token, None, raw='{"name": "' + "x" * (settings.REQUEST_BODY_MAX_BYTES + 10) + '"}')
+    assert 400 <= answer.status_code < 500

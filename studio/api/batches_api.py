@@ -16,14 +16,13 @@ from typing import Annotated
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field, StrictStr
+from pydantic import ConfigDict, Field, StrictStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import idempotent
 from studio.api.job_bodies import JobBody, body_path, budget_refusal, request_of
-from studio.gallery.batch_views import batch_outputs, batch_zip_filename
-from studio.gallery.file_views import _for_zip, _zip_response
+from studio.gallery.batch_views import batch_zip_response
 from studio.numbers import ID_MAX, parse_whole
 from studio.pipeline.batches import (
     BATCH_MAX_ITEMS,
@@ -56,6 +55,14 @@ class BatchBody(Schema):
         max_length=BATCH_MAX_ITEMS,
         description=f"1–{BATCH_MAX_ITEMS} partial job bodies (prompt, references, seed, …); each field given replaces the template's",
     )
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        # NUL and other control characters: PostgreSQL refuses NUL in text, and no page shows them.
+        if not name.isprintable():
+            raise ValueError("a name of printable characters (no control characters or line breaks)")
+        return name
 
 
 class ProgressOut(Schema):
@@ -192,8 +199,7 @@ def get_batch(request: HttpRequest, id: BatchId) -> dict:
     openapi_extra={"responses": {200: {"description": "A ZIP archive", "content": {"application/zip": {}}}}},
 )
 def get_batch_zip(request: HttpRequest, id: BatchId) -> StreamingHttpResponse:
-    batch = _batch(request, id)
-    return _zip_response(list(_for_zip(batch_outputs(batch))), batch_zip_filename(batch))
+    return batch_zip_response(_batch(request, id))
 
 
 # --- helpers ------------------------------------------------------------------------------

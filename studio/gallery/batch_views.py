@@ -66,9 +66,12 @@ def batch_page(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "batches/batch.html", context)
 
 
+def batch_zip_response(batch: Batch) -> StreamingHttpResponse:
+    """Every stored image of the batch and a manifest, streamed (the page's link and the API's)."""
+    return _zip_response(list(_for_zip(batch_outputs(batch))), batch_zip_filename(batch))
+
+
 @require_GET
 def batch_zip(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
-    batch = batch_for_user(request.user, batch_id)
-    outputs = list(_for_zip(batch_outputs(batch)))
-    return _zip_response(outputs, batch_zip_filename(batch))
+    return batch_zip_response(batch_for_user(request.user, batch_id))
 
