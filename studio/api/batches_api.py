@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field, StrictStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -245,7 +246,7 @@ def _batch(request: HttpRequest, batch_id: int) -> Batch:
 
 def _urls(request: HttpRequest, batch: Batch) -> dict[str, str]:
     return {
-        "page_url": request.build_absolute_uri(f"/batches/{batch.pk}/"),
+        "page_url": request.build_absolute_uri(reverse("batches:batch", args=[batch.pk])),
         "zip_url": request.build_absolute_uri(f"/api/v1/batches/{batch.pk}/zip"),
     }
 
