@@ -235,6 +235,16 @@ def test_progress_counts_jobs_images_and_cost(client, alice, lighthouse, alice_t
     ]
 
 
+def test_the_jobs_list_filters_by_batch(client, alice_token, media):
+    first = post(client, alice_token, {"template": TEMPLATE, "variations": variations(2)}).json()
+    post(client, alice_token, {"template": TEMPLATE, "variations": variations(3)})
+
+    listed = get(client, alice_token, f"/api/v1/jobs?batch={first['id']}").json()["jobs"]
+
+    assert sorted(j["id"] for j in listed) == [j["id"] for j in first["jobs"]]
+    assert {j["batch"] for j in listed} == {first["id"]}
+
+
 def test_the_list_pages_with_a_cursor(client, alice, lighthouse, alice_token):
     made = [Batch.objects.create(team=lighthouse, owner=alice, name=f"b{i}") for i in range(5)]
 
