@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("studio.accounts.urls")),
     path("", include("studio.editor.urls")),
     path("gallery/", include("studio.gallery.urls")),
+    path("batches/", include("studio.gallery.batch_urls")),
     path("billing/", include("studio.billing.urls")),
     path("", include("studio.sharing.urls")),
     path("", include("studio.front.urls")),

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from studio.gallery.models import Board
-from studio.pipeline.models import Job, JobStatus
+from studio.pipeline.models import Batch, Job, JobStatus
 from tests.browser import logged_in_context
 from tests.gallery_helpers import finished_job
 
@@ -37,7 +37,9 @@ def studio_with_work(alice, bob, media):
         status=JobStatus.UNKNOWN_OUTCOME, attention={"reason": "sync_lost", "since": "2026-12-01T00:00:00Z"}
     )
     first, second = fox.outputs.order_by("index")
-    return {"image": first, "other": second, "stuck": stuck}
+    batch = Batch.objects.create(team=alice.teams.get(), owner=alice, name="Fox series", finished_at=fox.created_at)
+    Job.objects.filter(pk=fox.pk).update(batch=batch)
+    return {"image": first, "other": second, "stuck": stuck, "batch": batch}
 
 
 def pages(work) -> dict[str, str]:
@@ -51,6 +53,8 @@ def pages(work) -> dict[str, str]:
         "shares": "/shares/",
         "review": "/gallery/review/",
         "trash": "/gallery/trash/",
+        "batches": "/batches/",
+        "batch": f"/batches/{work['batch'].pk}/",
         "attention": "/jobs/attention/",
         "decision": f"/jobs/{work['stuck'].pk}/attention",
         "team": "/accounts/team/",

@@ -41,6 +41,7 @@ def job_create(
     request: GenerationRequest,
     references: Sequence[ReferenceImage] = (),
     team=None,
+    batch=None,
 ) -> Job:
     """Check a request, save it as a job with its references and queue it; one commit for the
     row and its doorbell.
@@ -64,15 +65,14 @@ def job_create(
         )
     request = request_with_references(request, references)
     request_check(request)
-    parameters = {name: getattr(request, name) for name in STORED_OPTIONS}
-    parameters["color_palette"] = [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette]
     with transaction.atomic():
         job = Job.objects.create(
             owner=owner,
             team=team,
+            batch=batch,
             model=request.model,
             prompt=request.prompt,
-            parameters={k: v for k, v in parameters.items() if v is not None and v != []},
+            parameters=stored_parameters(request),
             region=provider.region(),
             api_key_id=provider.api_key_id(),
             next_attempt_at=timezone.now() + dispatch.RING_GAP,
@@ -97,6 +97,13 @@ def job_create(
         # The row and its doorbell commit together; if the message is lost, ring_due rings again.
         dispatch.ring(dispatch.Doorbell.SUBMIT, job.id)
     return job
+
+
+def stored_parameters(request: GenerationRequest) -> dict:
+    """What Job.parameters holds for a request: its options that are set, and the palette."""
+    parameters = {name: getattr(request, name) for name in STORED_OPTIONS}
+    parameters["color_palette"] = [{"hex": c.hex, "hundredths": c.hundredths} for c in request.color_palette]
+    return {k: v for k, v in parameters.items() if v is not None and v != []}
 
 
 def request_for_job(job: Job) -> GenerationRequest:

@@ -34,6 +34,36 @@ def thumbnail_path(instance: OutputImage, filename: str) -> str:
     return f"thumbnails/{instance.job_id}/{instance.index}.webp"
 
 
+class BatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> BatchQuerySet:
+        """The batches of the user's teams (another team's batch is simply not found: a 404)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
+
+
+class Batch(models.Model):
+    """Many jobs made by one request, admitted against the budget together (studio.pipeline.batches).
+
+    Its jobs point at it (Job.batch); it is finished when the last of them has ended."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="batches")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="batches")
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set once, by whichever job ended last (a conditional update).
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk}" + (f" ({self.name})" if self.name else "")
+
+
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user, *, trash: bool = False) -> JobQuerySet:
         """The jobs of the user's teams that are not in the trash (`trash=True`: the ones that are).
@@ -56,6 +86,8 @@ class Job(models.Model):
     team = models.ForeignKey(
         "accounts.Team", on_delete=models.PROTECT, related_name="jobs", null=True, blank=True
     )
+    # The batch that made it, if one did (studio.pipeline.batches).
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
     model = models.CharField(max_length=64)
     prompt = models.TextField()
     # Everything of the request except the images: size, n, enable_sequential, thinking_mode,

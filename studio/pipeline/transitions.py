@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -75,7 +76,17 @@ def move(job_id: int, frm: str, to: str, *, attempt: int | None = None, **fields
     rows = Job.objects.filter(pk=job_id, status=frm)
     if attempt is not None:
         rows = rows.filter(attempt=attempt)
-    return rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
+    moved = rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
+    if moved and not ALLOWED[to]:
+        # After the commit, so the last of a batch's jobs to end sees every other one ended.
+        transaction.on_commit(lambda: _ended(job_id), robust=True)
+    return moved
+
+
+def _ended(job_id: int) -> None:
+    from studio.pipeline.batches import batch_job_ended
+
+    batch_job_ended(job_id)
 
 
 def move_from_any(job_id: int, sources: tuple[str, ...], to: str, **fields: Any) -> bool:
