@@ -10,6 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from studio.accounts.models import Team
 from studio.accounts.teams import active_team
+from studio.api import rate_limit
 from studio.api.models import ApiToken
 from studio.api.tokens import token_find
 
@@ -30,6 +31,8 @@ class TokenAuth(HttpBearer):
         found = token_find(token)
         if found is None:
             return None
+        # Keyed by the digest, not the row id: a deleted token's id may be reused, its count must not be.
+        rate_limit.admit(request, f"token:{found.digest[:20]}")
         return Caller(user=found.user, team=found.team, token=found)
 
 
@@ -43,6 +46,8 @@ class TeamSession(SessionAuth):
         team = active_team(request)
         if team is None:
             return None
+        # The browser's calls are limited per person (all their tabs together).
+        rate_limit.admit(request, f"user:{user.pk}")
         return Caller(user=user, team=team)
 
 
