@@ -40,6 +40,10 @@ class TeamSession(SessionAuth):
     """The signed-in browser, acting in its active team; writes need the CSRF token."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            # A request that names a token stands or falls by it: a revoked or mistyped token is a
+            # 401 even from a browser that is also signed in, never a quiet fall-back to the session.
+            return None
         user = super().authenticate(request, key)
         if user is None:
             return None
