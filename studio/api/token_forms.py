@@ -32,6 +32,14 @@ class TokenForm(forms.Form):
             [(NEVER, _("Never"))] + [(str(d), _("In %(days)s days") % {"days": d}) for d in EXPIRY_DAYS] + [(ON_DATE, _("On a date"))]
         )
         self.fields["expires"].initial = "90"
+        for name, field in self.fields.items():
+            # templates/api/_field.html gives the help and the errors these ids.
+            described = [f"id_{name}-help"] if field.help_text else []
+            if self.is_bound and name in self.errors:
+                described.append(f"id_{name}-errors")
+                field.widget.attrs["aria-invalid"] = "true"
+            if described:
+                field.widget.attrs["aria-describedby"] = " ".join(described)
 
     def clean(self):
         cleaned = super().clean()
