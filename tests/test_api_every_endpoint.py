@@ -62,3 +62,18 @@ def test_every_operation_on_alices_object_is_404_to_mallory(client, alice, mallo
     _is_error(refused, 404, "not_found")
     # The maker made something alice can reach: the 404 above is isolation, not a wrong id.
     assert call(client, op.method, path, secret_for(alice), json=_body(op)).status_code != 404
+
+
+WRITES = [op for op in OPERATIONS if op.method != "get"]
+
+
+@pytest.mark.parametrize("op", WRITES, ids=str)
+def test_every_write_from_the_browser_session_needs_csrf(alice, media, op):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    path = make_path(op, alice) if not missing(op) else placeholder_path(op)
+    answer = call(browser, op.method, path, json=_body(op))
+    assert answer.status_code in (401, 403), (answer.status_code, answer.content[:200])
+    assert answer.json()["error"]["message"]
