@@ -88,3 +88,32 @@ def test_job_creation_has_its_own_lower_limit():
         rate_limit.admit(factory.post("/api/v1/batches"), "token:x")
     assert refused.value.status == 429 and "job-creating" in refused.value.message
     assert refused.value.headers["RateLimit-Limit"] == "1"
+
+
+def test_web_processes_share_the_count_through_redis(redis, monkeypatch):
+    """Two web processes, each with its own connection to the Redis cache REDIS_URL configures,
+    count the same token's requests together."""
+    from django.core.cache.backends.redis import RedisCache
+
+    first, second = RedisCache(redis.url, {}), RedisCache(redis.url, {})
+    request = RequestFactory().get("/api/v1/models")
+    for process in (first, second, first):
+        monkeypatch.setattr(rate_limit, "cache", process)
+        rate_limit.admit(request, "token:shared")
+    monkeypatch.setattr(rate_limit, "cache", second)
+    with pytest.raises(ApiError) as refused:
+        rate_limit.admit(request, "token:shared")
+    assert refused.value.status == 429
+    first.clear()
+
+
+def test_settings_use_redis_as_the_cache_when_redis_url_is_set():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REDIS_URL": "redis://cache.internal:6379/0", "DJANGO_SETTINGS_MODULE": "studio.settings"}
+    code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES['default']))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://cache.internal:6379/0"}
