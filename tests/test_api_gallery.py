@@ -196,3 +196,20 @@ def test_session_writes_need_csrf(alice, lighthouse_job):
     assert browser.get(f"/api/v1/images/{image.pk}").status_code == 200
     assert browser.post(f"/api/v1/images/{image.pk}/star").status_code in (401, 403)
     assert not Star.objects.exists()
+
+
+def test_board_and_date_filters(client, alice, alices, lighthouse):
+    from studio.gallery.models import Board
+
+    old = finished_job(alice, n=1, created_at=timezone.now() - timedelta(days=10))
+    new = finished_job(alice, n=1)
+    board = Board.objects.create(team=lighthouse, name="Autumn", created_by=alice)
+    board.items.create(image=old.outputs.get(), added_by=alice)
+    on_board = call(client, "get", f"/api/v1/images?board={board.pk}", alices).json()["images"]
+    assert [i["job_id"] for i in on_board] == [old.pk]
+    since = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert [i["job_id"] for i in call(client, "get", f"/api/v1/images?from={since}", alices).json()["images"]] == [new.pk]
+    until = (timezone.localdate() - timedelta(days=5)).isoformat()
+    assert [i["job_id"] for i in call(client, "get", f"/api/v1/images?to={until}", alices).json()["images"]] == [old.pk]
+    # Another team's board is not a choice here.
+    assert call(client, "get", "/api/v1/images?board=999999", alices).json()["error"]["problems"][0]["path"] == "query.board"
