@@ -246,6 +246,15 @@ if REDIS_URL:
     # that dies is gone); the job rows hold the truth and the recovery sweep re-rings what is due.
     del Q_CLUSTER["orm"]
     Q_CLUSTER["redis"] = REDIS_URL
+    # The cache holds counters every web process must share: login throttling and the API's
+    # rate limits. Without Redis it is each process's own memory (Django's default).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- JSON API -------------------------------------------------------------------------------
+# Requests a minute per API token (per person for the browser's session), and the lower limit for
+# requests that create jobs (POST /api/v1/jobs and /batches); over either, a 429 with Retry-After.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 120, minimum=1)
+API_JOBS_PER_MINUTE = env_int("API_JOBS_PER_MINUTE", 20, minimum=1)
 
 S3_BUCKET = env_str("S3_BUCKET")
 if S3_BUCKET:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls()),
     path("accounts/", include("studio.accounts.urls")),
+    path("accounts/", include("studio.api.token_urls")),
     path("", include("studio.editor.urls")),
     path("gallery/", include("studio.gallery.urls")),
     path("batches/", include("studio.gallery.batch_urls")),

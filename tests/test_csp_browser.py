@@ -63,6 +63,6 @@ def test_no_page_breaks_the_content_security_policy(staff_page, live_server, ali
     page.wait_for_load_state("networkidle")
     assert violations(page) == []
 
-    for path in ("/gallery/", f"/gallery/images/{image.pk}/", "/accounts/team/", "/billing/", "/gallery/review/", "/gallery/boards/", "/gallery/trash/", "/jobs/attention/", "/admin/", "/"):
+    for path in ("/gallery/", f"/gallery/images/{image.pk}/", "/accounts/team/", "/accounts/api-tokens/", "/accounts/team/api-tokens/", "/billing/", "/gallery/review/", "/gallery/boards/", "/gallery/trash/", "/jobs/attention/", "/admin/", "/"):
         visit(page, live_server.url + path)
         assert violations(page) == [], path

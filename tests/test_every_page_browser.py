@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from studio.api.tokens import token_create
 from studio.gallery.models import Board
 from studio.pipeline.models import Batch, Job, JobStatus
 from tests.browser import logged_in_context
@@ -36,6 +37,7 @@ def studio_with_work(alice, bob, media):
     Job.objects.filter(pk=stuck.pk).update(
         status=JobStatus.UNKNOWN_OUTCOME, attention={"reason": "sync_lost", "since": "2026-12-01T00:00:00Z"}
     )
+    token_create(user=bob, team=alice.teams.get(), name="nightly catalogue export")
     first, second = fox.outputs.order_by("index")
     batch = Batch.objects.create(team=alice.teams.get(), owner=alice, name="Fox series", finished_at=fox.created_at)
     Job.objects.filter(pk=fox.pk).update(batch=batch)
@@ -59,6 +61,8 @@ def pages(work) -> dict[str, str]:
         "decision": f"/jobs/{work['stuck'].pk}/attention",
         "team": "/accounts/team/",
         "password": "/accounts/password/",
+        "api_tokens": "/accounts/api-tokens/",
+        "team_api_tokens": "/accounts/team/api-tokens/",
         "billing": "/billing/",
         "reconciliation": "/billing/reconciliation/",
         "admin": "/admin/",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from studio.api import batches_api, errors, gallery_api, jobs_api, models_api, references_api, webhooks_api
+from studio.api import batches_api, errors, gallery_api, jobs_api, models_api, rate_limit, references_api, webhooks_api
 from studio.api.auth import AUTH
 
 api = NinjaAPI(
@@ -23,6 +23,8 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 errors.install(api)
+# RateLimit-* headers on every answer; the counting itself happens as the caller is authenticated.
+api.add_decorator(rate_limit.with_headers, mode="view")
 
 for module in (models_api, references_api, jobs_api, batches_api, gallery_api, webhooks_api):
     api.add_router("", module.router)

@@ -107,4 +107,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            # ninja's JSON parser failed (bad syntax, bad UTF-8, nesting deeper than it recurses).
+            message = "The body is not valid JSON (or is nested too deeply)."
+            return api.create_response(request, error_body(400, "malformed", message, [Problem("body", message)]), status=400)
         return api.create_response(request, error_body(exc.status_code, "refused", str(exc)), status=exc.status_code)

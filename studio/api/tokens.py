@@ -12,8 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from studio.accounts.teams import ADMIN_ROLES
 from studio.api.models import ApiToken
 
 PREFIX = "ws_"
@@ -43,6 +45,12 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db()
     return token
+
+
+def tokens_revocable_by(user) -> QuerySet[ApiToken]:
+    """The tokens `user` may revoke: their own, and every token of a team they administer."""
+    admin_teams = user.memberships.filter(role__in=ADMIN_ROLES).values("team_id")
+    return ApiToken.objects.filter(Q(user=user) | Q(team_id__in=admin_teams)).select_related("user", "team")
 
 
 def token_find(secret: str) -> ApiToken | None:

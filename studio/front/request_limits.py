@@ -18,13 +18,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MAX_TOTAL_HEADER_SIZE, MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 
+from studio.api.errors import Problem, error_body
 from studio.front import form_scan
 
 MB = 1024 * 1024
+API_PREFIX = "/api/"
 
 
 def _megabytes(n: int) -> str:
@@ -72,7 +74,11 @@ def shows_form_refusals(view: Callable) -> Callable:
     return view
 
 
-def _refusal(message: str, status: int) -> HttpResponse:
+def _refusal(message: str, status: int, request: HttpRequest | None = None) -> HttpResponse:
+    if request is not None and request.path.startswith(API_PREFIX):
+        # A script gets the JSON API's one error shape, whatever refused its request.
+        code = "too_large" if status == 413 else "malformed"
+        return JsonResponse(error_body(status, code, message, [Problem("body", message)]), status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
@@ -84,20 +90,25 @@ class RequestLimitsMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _refusal("Content-Length is not a number.", 400)
+            return _refusal("Content-Length is not a number.", 400, request)
         if length > settings.REQUEST_BODY_MAX_BYTES:
-            return _refusal(body_too_large_message(length), 413)
+            return _refusal(body_too_large_message(length), 413, request)
+        if request.path.startswith(API_PREFIX) and request.content_type != "multipart/form-data":
+            # The API's JSON bodies are read whole into memory: Django's cap on form data is theirs too.
+            if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                most = _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+                return _refusal(f"The request body is {_size(length)}; a JSON body may be at most {most}.", 413, request)
         request.form_refusals = []
         if request.method == "POST" and request.content_type == "multipart/form-data":
             try:
                 request.FILES  # noqa: B018 - parse now, streaming files to disk, to apply the caps
             except TooManyFilesSent:
-                return _refusal(too_many_files_message(), 400)
+                return _refusal(too_many_files_message(), 400, request)
             except RequestDataTooBig:
-                return _fields_too_large()
+                return _fields_too_large(request)
             except MultiPartParserError as exc:
                 if "header size" not in str(exc):
-                    return _refusal(f"The upload could not be read: {exc}", 400)
+                    return _refusal(f"The upload could not be read: {exc}", 400, request)
                 # Django reads at most this many bytes of a part's headers, which hold its file name.
                 request.form_refusals = [FormRefusal("references", _LONG_FILE_NAME, 400)]
                 request._post, request._files = QueryDict(), MultiValueDict()
@@ -114,7 +125,7 @@ class RequestLimitsMiddleware:
     def process_view(self, request: HttpRequest, view: Callable, args, kwargs) -> HttpResponse | None:
         refusals = getattr(request, "form_refusals", [])
         if refusals and not getattr(view, "shows_form_refusals", False):
-            return _refusal(" ".join(str(r) for r in refusals), refusals[0].status)
+            return _refusal(" ".join(str(r) for r in refusals), refusals[0].status, request)
         return None
 
 
@@ -124,8 +135,8 @@ _LONG_FILE_NAME = (
 )
 
 
-def _fields_too_large() -> HttpResponse:
-    return _refusal(f"The form fields are over {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.", 413)
+def _fields_too_large(request: HttpRequest | None = None) -> HttpResponse:
+    return _refusal(f"The form fields are over {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.", 413, request)
 
 
 def _read_large_form(request: HttpRequest) -> HttpResponse | None:

@@ -35,6 +35,20 @@ def star_toggle(*, image: OutputImage, user) -> bool:
     return True
 
 
+def star_set(*, image: OutputImage, user, starred: bool) -> bool:
+    """Star or unstar the image for `user` whatever it was (the JSON API's POST and DELETE are
+    idempotent, unlike the page's toggle); returns `starred`."""
+    if not starred:
+        Star.objects.filter(image=image, user=user).delete()
+        return False
+    try:
+        with transaction.atomic():
+            Star.objects.get_or_create(image=image, user=user)
+    except IntegrityError:
+        pass  # two requests at once: the other one starred it
+    return True
+
+
 def board_create(*, team, name: str, by) -> Board:
     name = " ".join(name.split())
     if not name:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from studio.gallery import versions
 from studio.gallery.filters import Cursor, Filters
@@ -45,6 +45,21 @@ def _image_condition(filters: Filters, user) -> Q:
     return condition
 
 
+def _job_filtered(jobs: QuerySet[Job], filters: Filters) -> QuerySet[Job]:
+    """The job-level filters (author, model, prompt text, dates)."""
+    if filters.author:
+        jobs = jobs.filter(owner__username=filters.author)
+    if filters.model:
+        jobs = jobs.filter(model=filters.model)
+    if filters.q:
+        jobs = jobs.filter(prompt__icontains=filters.q)
+    if filters.date_from:
+        jobs = jobs.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        jobs = jobs.filter(created_at__date__lte=filters.date_to)
+    return jobs
+
+
 @dataclass(frozen=True)
 class GridUnit:
     """One job in the grid: a batch shows the images that match; a sequential set stays whole."""
@@ -66,17 +81,7 @@ class GridPage:
 def grid_page(team, user, filters: Filters, *, size: int | None = None) -> GridPage:
     """One page of the grid, newest first, in two queries whatever the number of images."""
     size = size or GRID_PAGE_JOBS
-    jobs = gallery_jobs(team).select_related("owner")
-    if filters.author:
-        jobs = jobs.filter(owner__username=filters.author)
-    if filters.model:
-        jobs = jobs.filter(model=filters.model)
-    if filters.q:
-        jobs = jobs.filter(prompt__icontains=filters.q)
-    if filters.date_from:
-        jobs = jobs.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        jobs = jobs.filter(created_at__date__lte=filters.date_to)
+    jobs = _job_filtered(gallery_jobs(team).select_related("owner"), filters)
     condition = _image_condition(filters, user)
     if condition:
         jobs = jobs.filter(Exists(OutputImage.objects.filter(condition, job=OuterRef("pk"))))
@@ -105,6 +110,34 @@ def grid_page(team, user, filters: Filters, *, size: int | None = None) -> GridP
             image.review_label = ReviewState(image.review_state).label
     last = found[-1] if more else None
     return GridPage(units=units, next_cursor=Cursor(at=last.created_at, id=last.pk) if last else None)
+
+
+@dataclass(frozen=True)
+class ImagePage:
+    images: list[OutputImage]
+    next_cursor: Cursor | None
+
+
+def image_page(team, user, filters: Filters, *, size: int) -> ImagePage:
+    """One page of the team's gallery images (not jobs: the JSON API lists images), newest first,
+    with the grid's filters; each image carries review_state, starred and comment_count."""
+    jobs = _job_filtered(gallery_jobs(team), filters)
+    found = (
+        OutputImage.objects.filter(job__in=jobs)
+        .filter(_image_condition(filters, user))
+        .select_related("job", "job__owner")
+        .annotate(
+            review_state=Coalesce("review__state", Value(ReviewState.UNREVIEWED)),
+            starred=Exists(Star.objects.filter(user=user, image=OuterRef("pk"))),
+            comment_count=Count("comments", distinct=True),
+        )
+    )
+    if filters.cursor:
+        c = filters.cursor
+        found = found.filter(Q(created_at__lt=c.at) | Q(created_at=c.at, pk__lt=c.id))
+    rows = list(found.order_by("-created_at", "-pk")[: size + 1])
+    last = rows[size - 1] if len(rows) > size else None
+    return ImagePage(images=rows[:size], next_cursor=Cursor(at=last.created_at, id=last.pk) if last else None)
 
 
 def review_queue(team) -> QuerySet[OutputImage]:
