@@ -183,3 +183,29 @@ def test_concurrent_requests_with_one_key_make_one_job_one_task_one_charge(alice
     assert emulator_stats(fast_emulator)["by_prompt"] == {prompt: 1}, "one provider task"
     charges = LedgerEntry.objects.filter(job_id=job_id)
     assert charges.count() == 1 and charges.get().image_count == 1
+
+
+@pytest.mark.django_db
+def test_a_key_whose_first_request_died_is_taken_over_by_the_retry(api):
+    # A process killed mid-request committed neither a job nor an answer: only the key's row.
+    first = api.post("/api/v1/jobs", job_body(), headers={"Idempotency-Key": "died"})
+    row = IdempotencyKey.objects.get(key="died")
+    Job.objects.all().delete()
+    IdempotencyKey.objects.filter(pk=row.pk).update(status=None, response=None, completed_at=None)
+    # Recent: the first request may still be running.
+    assert api.post("/api/v1/jobs", job_body(), headers={"Idempotency-Key": "died"}).status_code == 409
+    IdempotencyKey.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    retried = api.post("/api/v1/jobs", job_body(), headers={"Idempotency-Key": "died"})
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+    assert retried.json()["id"] != first.json()["id"]
+    assert Job.objects.count() == 1
+    # And from then on it is an ordinary saved answer.
+    assert api.post("/api/v1/jobs", job_body(), headers={"Idempotency-Key": "died"})["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_dead_key_is_not_taken_over_by_another_request(api):
+    api.post("/api/v1/jobs", job_body(), headers={"Idempotency-Key": "died"})
+    IdempotencyKey.objects.filter(key="died").update(status=None, response=None, created_at=timezone.now() - timedelta(minutes=3))
+    other = api.post("/api/v1/jobs", job_body("Something else"), headers={"Idempotency-Key": "died"})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_mismatch"

@@ -15,6 +15,10 @@ making a second job.
   (Stripe: "results are only saved if an API endpoint started executing"). A budget refusal
   (402) is an answer of the work and is replayed like a success.
 - Keys are kept KEEP_FOR (24 h): every keyed request first deletes the expired ones (idempotency_purge).
+- The work and its saved answer commit in one transaction, so a process killed mid-request
+  (gunicorn's 30 s timeout, a deploy) leaves either both or neither. A key left "in progress"
+  for ABANDONED_AFTER therefore did nothing, and the next request with it takes it over and
+  does the work, instead of being told "in progress" for 24 hours.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from studio.api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
+# Longer than any request lives (gunicorn kills a worker after 30 s; a batch of 100 takes ~6 s).
+ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_CHARS = 255
 # Answers of the work itself, replayed like a success (see the module's docstring).
 _SAVED_REFUSALS = frozenset({402})
@@ -65,9 +71,14 @@ def idempotent(request: HttpRequest, caller, handler: Handler) -> JsonResponse:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(team=caller.team, key=key, digest=digest)
     except IntegrityError:
-        return _answer_twin(caller, key, digest)
+        row = _take_over_abandoned(caller, key, digest)
+        if row is None:
+            return _answer_twin(caller, key, digest)
     try:
-        status, payload = handler()
+        with transaction.atomic():
+            status, payload = handler()
+            payload = _jsonable(payload)
+            _save(row, status, payload)
     except ApiError as exc:
         if exc.status in _SAVED_REFUSALS:
             _save(row, exc.status, error_body(exc.status, exc.code, exc.message, exc.problems, exc.extra))
@@ -77,9 +88,17 @@ def idempotent(request: HttpRequest, caller, handler: Handler) -> JsonResponse:
     except BaseException:
         row.delete()
         raise
-    payload = _jsonable(payload)
-    _save(row, status, payload)
     return _respond(status, payload)
+
+
+def _take_over_abandoned(caller, key: str, digest: str) -> IdempotencyKey | None:
+    """The key's row, if its first request died without an answer (see the module's docstring)
+    and this request is the same one; a conditional update, so one retry takes it over."""
+    now = timezone.now()
+    rows = IdempotencyKey.objects.filter(team=caller.team, key=key, digest=digest, status__isnull=True)
+    if rows.filter(created_at__lt=now - ABANDONED_AFTER).update(created_at=now) != 1:
+        return None
+    return rows.first()
 
 
 def idempotency_purge(*, now=None) -> int:
