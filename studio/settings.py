@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.front",
     "studio.accounting",
+    "studio.webhooks",
     "studio.pipeline",
     "studio.editor",
     "studio.gallery",
