@@ -239,6 +239,21 @@ def test_two_workers_rung_for_one_delivery_send_it_once(alice, hook, receiver, d
     assert receiver.count() == 0
 
 
+def test_no_more_deliveries_are_sent_at_once_than_allowed(alice, hook, receiver, settings, django_capture_on_commit_callbacks):
+    settings.WEBHOOK_MAX_SENDING = 1
+    failed_job(alice, django_capture_on_commit_callbacks)
+    failed_job(alice, django_capture_on_commit_callbacks)
+    first, second = WebhookDelivery.objects.order_by("pk")
+    assert hooks._claim(first.pk) is not None
+    assert attempt(second) == "not_due", "the one sending slot is taken"
+    with django_capture_on_commit_callbacks(execute=False) as rung:
+        sent = first.attempt_log.get()
+        sent.ok, sent.response_status, sent.error = True, 200, ""
+        hooks._record(first, sent)
+    assert len(rung) == 1, "the freed slot rings the waiting delivery"
+    assert attempt(second) == "delivered"
+
+
 def test_an_attempt_whose_worker_died_is_sent_again_after_its_claim_lapses(alice, hook, receiver, django_capture_on_commit_callbacks):
     failed_job(alice, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()

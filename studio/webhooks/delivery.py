@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -97,6 +98,9 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery, WebhookAttempt] | None:
     seen = due.values_list("attempts", flat=True).first()
     if seen is None:
         return None
+    if sending(now) >= settings.WEBHOOK_MAX_SENDING:
+        # Left due: the attempt that finishes next rings it (`_ring_next`), else the sweep does.
+        return None
     with transaction.atomic():
         if not due.filter(attempts=seen).update(
             attempts=F("attempts") + 1,
@@ -150,7 +154,34 @@ def _first_bytes(response: httpx.Response) -> str:
     return kept[:BODY_KEPT].decode("utf-8", errors="replace")
 
 
+def sending(now: datetime) -> int:
+    """How many attempts are being sent right now (claimed, outcome not yet recorded). A soft
+    limit: two workers may both see room for one more; that is still a bounded number."""
+    return _claims_holding(now).count()
+
+
+def _claims_holding(now: datetime):
+    # The latest attempt of a pending delivery, outcome not recorded, its claim not lapsed.
+    return WebhookAttempt.objects.filter(
+        error=INTERRUPTED, number=F("delivery__attempts"), delivery__status=D.PENDING, delivery__next_attempt_at__gt=now
+    )
+
+
+def _ring_next() -> None:
+    # A slot is free again: hand it to the delivery that has waited longest.
+    first = WebhookDelivery.objects.filter(status=D.PENDING, next_attempt_at__lte=timezone.now())
+    pk = first.order_by("next_attempt_at").values_list("pk", flat=True).first()
+    if pk is not None:
+        ringing.ring(pk)
+
+
 def _record(delivery: WebhookDelivery, attempt: WebhookAttempt) -> Attempted:
+    outcome = _save_outcome(delivery, attempt)
+    _ring_next()
+    return outcome
+
+
+def _save_outcome(delivery: WebhookDelivery, attempt: WebhookAttempt) -> Attempted:
     now = timezone.now()
     mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, attempts=attempt.number)
     with transaction.atomic():
@@ -195,7 +226,7 @@ def delivery_retry_now(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 def _in_flight(delivery: WebhookDelivery, now: datetime) -> bool:
     # An attempt whose claim still holds is being sent right now: let it finish.
-    return delivery.attempt_log.filter(number=delivery.attempts, error=INTERRUPTED, started_at__gt=now - CLAIM).exists()
+    return _claims_holding(now).filter(delivery=delivery).exists()
 
 
 def ring_due(limit: int = 200) -> int:
