@@ -402,3 +402,8 @@ def test_the_api_is_for_admins_of_the_team_only(client, alice, bob, mallory, lig
         assert api(client, method, f"/webhooks/{hook.pk}{path}", outsider).status_code == 404
     assert client.get("/api/v1/webhooks").status_code == 401
     assert WebhookEndpoint.objects.filter(pk=hook.pk).exists()
+
+
+def test_the_webhook_endpoints_are_in_the_openapi_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}", "/api/v1/webhooks/{webhook_id}/deliveries"} <= set(schema["paths"])
