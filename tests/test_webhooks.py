@@ -407,3 +407,13 @@ def test_the_api_is_for_admins_of_the_team_only(client, alice, bob, mallory, lig
 def test_the_webhook_endpoints_are_in_the_openapi_schema(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}", "/api/v1/webhooks/{webhook_id}/deliveries"} <= set(schema["paths"])
+
+
+def test_an_endpoint_removed_while_its_delivery_is_sent_is_simply_gone(alice, hook, django_capture_on_commit_callbacks):
+    failed_job(alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    _, sent = hooks._claim(delivery.pk)
+    hook.delete()
+    sent.ok, sent.error = True, ""
+    assert hooks._record(delivery, sent) == hooks.Attempted.NOT_DUE
+    assert not WebhookAttempt.objects.exists()

@@ -176,6 +176,8 @@ def _ring_next() -> None:
 
 
 def _record(delivery: WebhookDelivery, attempt: WebhookAttempt) -> Attempted:
+    if not WebhookDelivery.objects.filter(pk=delivery.pk).exists():
+        return Attempted.NOT_DUE  # the admin removed the endpoint while it was being sent
     outcome = _save_outcome(delivery, attempt)
     _ring_next()
     return outcome
@@ -195,9 +197,8 @@ def _save_outcome(delivery: WebhookDelivery, attempt: WebhookAttempt) -> Attempt
             mine.update(status=D.FAILED, finished_at=now)
             log.info("webhook delivery %s failed for good after %s attempts", delivery.pk, attempt.number)
             return Attempted.FAILED
+        # Rung when due by the minute sweep, or sooner by an attempt that frees a sending slot.
         mine.update(next_attempt_at=when)
-        if when <= now:
-            ringing.ring(delivery.pk)
     return Attempted.RETRYING
 
 
