@@ -417,3 +417,31 @@ def test_an_endpoint_removed_while_its_delivery_is_sent_is_simply_gone(alice, ho
     sent.ok, sent.error = True, ""
     assert hooks._record(delivery, sent) == hooks.Attempted.NOT_DUE
     assert not WebhookAttempt.objects.exists()
+
+
+def test_an_endpoint_failing_everything_for_five_days_is_disabled_with_the_reason(alice, lighthouse, alice_client, loopback_allowed, django_capture_on_commit_callbacks):
+    with Receiver(then=500) as dead:
+        endpoint = endpoint_create(team=lighthouse, url=dead.url)
+        failed_job(alice, django_capture_on_commit_callbacks)
+        old = WebhookDelivery.objects.get()
+        WebhookDelivery.objects.filter(pk=old.pk).update(first_attempt_at=timezone.now() - timedelta(days=5, hours=1))
+        assert attempt(old) == "failed"
+    endpoint.refresh_from_db()
+    assert not endpoint.active and "5 days" in endpoint.disabled_reason
+    assert endpoint.disabled_reason in alice_client.get(f"/accounts/team/webhooks/{endpoint.pk}").content.decode()
+    alice_client.post(f"/accounts/team/webhooks/{endpoint.pk}/active", {"active": "1"})
+    endpoint.refresh_from_db()
+    assert endpoint.active and endpoint.disabled_reason == ""
+
+
+def test_one_success_in_five_days_keeps_an_endpoint_enabled(alice, lighthouse, loopback_allowed, django_capture_on_commit_callbacks):
+    with Receiver(200, then=500) as flaky:
+        endpoint = endpoint_create(team=lighthouse, url=flaky.url)
+        failed_job(alice, django_capture_on_commit_callbacks)
+        assert attempt(WebhookDelivery.objects.get()) == "delivered"
+        failed_job(alice, django_capture_on_commit_callbacks)
+        later = WebhookDelivery.objects.filter(status="pending").get()
+        WebhookDelivery.objects.filter(pk=later.pk).update(first_attempt_at=timezone.now() - timedelta(days=6))
+        assert attempt(later) == "failed"
+    endpoint.refresh_from_db()
+    assert endpoint.active

@@ -55,6 +55,7 @@ def endpoint_json(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> di
         "description": endpoint.description,
         "event_types": endpoint.event_types or list(EVENT_TYPES),
         "active": endpoint.active,
+        "disabled_reason": endpoint.disabled_reason,
         "created_at": _stamp(endpoint.created_at),
     }
     if with_secret:

@@ -51,6 +51,9 @@ RETRY_SCHEDULE = (
     timedelta(hours=10),
 )
 GIVE_UP_AFTER = timedelta(hours=24)
+# An endpoint whose every delivery failed for this long is disabled (Svix does the same).
+DEAD_AFTER = timedelta(days=5)
+DEAD_REASON = "Disabled by the studio: every delivery failed for 5 days. Fix the receiver, then enable it."
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # A claimed attempt is presumed dead (its worker killed) after this long, and is sent again.
 CLAIM = timedelta(seconds=60)
@@ -196,10 +199,24 @@ def _save_outcome(delivery: WebhookDelivery, attempt: WebhookAttempt) -> Attempt
         if when is None:
             mine.update(status=D.FAILED, finished_at=now)
             log.info("webhook delivery %s failed for good after %s attempts", delivery.pk, attempt.number)
+            _disable_if_dead(delivery.endpoint_id, now)
             return Attempted.FAILED
         # Rung when due by the minute sweep, or sooner by an attempt that frees a sending slot.
         mine.update(next_attempt_at=when)
     return Attempted.RETRYING
+
+
+def _disable_if_dead(endpoint_id: int, now: datetime) -> None:
+    """Disable an endpoint whose deliveries have all failed for DEAD_AFTER: it is gone, and
+    keeping on sending to it only piles up failures. An admin enables it again on its page."""
+    since = now - DEAD_AFTER
+    mine = WebhookDelivery.objects.filter(endpoint_id=endpoint_id)
+    if mine.filter(status=D.DELIVERED, finished_at__gt=since).exists():
+        return
+    if not mine.filter(status=D.FAILED, first_attempt_at__lte=since).exists():
+        return
+    if WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).update(active=False, disabled_reason=DEAD_REASON):
+        log.warning("webhook endpoint %s disabled: nothing delivered for %s", endpoint_id, DEAD_AFTER)
 
 
 def next_attempt_after(attempts: int, *, first: datetime, now: datetime) -> datetime | None:

@@ -74,7 +74,8 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 def endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
     endpoint.active = active
-    endpoint.save(update_fields=["active"])
+    endpoint.disabled_reason = ""
+    endpoint.save(update_fields=["active", "disabled_reason"])
     return endpoint
 
 

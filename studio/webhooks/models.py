@@ -36,6 +36,8 @@ class WebhookEndpoint(models.Model):
     # Empty: every event type (studio.webhooks.events.EVENT_TYPES).
     event_types = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
+    # Why the studio disabled it by itself (every delivery failing for days); empty otherwise.
+    disabled_reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
