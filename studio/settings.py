@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.front",
     "studio.accounting",
+    "studio.webhooks",
     "studio.pipeline",
     "studio.editor",
     "studio.gallery",
@@ -195,6 +196,9 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Queue",
 }
+# Webhook deliveries being sent at once, studio-wide: however slow an endpoint is, the other
+# workers stay free for jobs (studio.webhooks.delivery).
+WEBHOOK_MAX_SENDING = env_int("WEBHOOK_MAX_SENDING", max(1, Q_CLUSTER["workers"] // 2), minimum=1)
 
 LOGGING = {
     "version": 1,

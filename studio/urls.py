@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^admin/billing/(?P<rest>.*)$", RedirectView.as_view(url="/admin/accounting/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls()),
+    path("accounts/team/webhooks/", include("studio.webhooks.pages.urls")),
     path("accounts/", include("studio.accounts.urls")),
     path("accounts/", include("studio.api.token_urls")),
     path("", include("studio.editor.urls")),

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.files.base import ContentFile
+
+from studio.api.models import ApiReference
+from studio.pipeline.models import Batch, Job
+from studio.webhooks.models import WebhookEndpoint
 from tests.gallery_helpers import finished_job
+from tests.images import png_bytes
 
 
 def _image(alice, made: dict) -> int:
@@ -23,9 +29,32 @@ def _job(alice, made: dict) -> int:
     return finished_job(alice, n=1).pk
 
 
+def _reference(alice, made: dict) -> int:
+    reference = ApiReference(team=alice.teams.get(), user=alice, mime="image/png", width=320, height=240)
+    reference.file.save("ref.png", ContentFile(png_bytes(320, 240)), save=False)
+    reference.save()
+    return reference.pk
+
+
+def _batch(alice, made: dict) -> int:
+    job = finished_job(alice, n=1)
+    batch = Batch.objects.create(team=alice.teams.get(), owner=alice, name="Fox series", finished_at=job.created_at)
+    Job.objects.filter(pk=job.pk).update(batch=batch)
+    return batch.pk
+
+
+def _webhook(alice, made: dict) -> int:
+    # Made directly: the service checks the URL's address, and this one never receives anything.
+    return WebhookEndpoint.objects.create(team=alice.teams.get(), url="https://hooks.example.com/receiver").pk
+
+
 MAKERS: dict[tuple[str, str], Callable[[object, dict], object]] = {
     ("images", "id"): _image,
     ("jobs", "id"): _job,
+    ("jobs", "job_id"): _job,
+    ("references", "reference_id"): _reference,
+    ("batches", "id"): _batch,
+    ("webhooks", "webhook_id"): _webhook,
 }
 
 # Parameters that name something every team shares (the capability table): nothing to isolate.

@@ -53,13 +53,10 @@ def operations() -> list[Operation]:
     for path, methods in schema()["paths"].items():
         for method, op in methods.items():
             content = op.get("requestBody", {}).get("content", {})
-            if "application/json" in content:
-                kind, body = "json", content["application/json"]["schema"]
-            elif "multipart/form-data" in content:
-                kind, body = "multipart", content["multipart/form-data"]["schema"]
-            else:
-                kind, body = None, {}
-            found.append(Operation(method=method, path=path, body_kind=kind, body_schema=resolve(body)))
+            # One operation per body it takes (POST /references takes an upload or a URL in JSON).
+            kinds = [(kind, content[media]["schema"]) for kind, media in (("json", "application/json"), ("multipart", "multipart/form-data")) if media in content]
+            for kind, body in kinds or [(None, {})]:
+                found.append(Operation(method=method, path=path, body_kind=kind, body_schema=resolve(body)))
     return found
 
 
@@ -108,6 +105,11 @@ def example(node: dict, depth: int = 0):
             return b""
         return "x" * max(1, node.get("minLength", 1))
     return None
+
+
+def accepts_null(prop: dict) -> bool:
+    """Whether the schema lets the property be null (an optional field left unset)."""
+    return "null" in {resolve(c).get("type") for c in prop.get("anyOf", [prop])}
 
 
 def wrong_types(prop: dict) -> list[object]:

@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = "studio.wan"
 EMULATOR = "studio.wan_emulator"
 PIPELINE = "studio.pipeline"
-WEB_APPS = ("studio.editor", "studio.gallery", "studio.billing", "studio.accounts", "studio.front")
+# Webhook endpoints, events and their delivery: below the pipeline (it emits job events), like
+# studio.accounting; their pages are a web module on top.
+WEBHOOKS = "studio.webhooks"
+WEBHOOK_PAGES = "studio.webhooks.pages"
+WEB_APPS = ("studio.editor", "studio.gallery", "studio.billing", "studio.accounts", "studio.front", WEBHOOK_PAGES)
 # Django and the packages that only run inside it.
 DJANGO = ("django", "django_q", "django_htmx", "storages")
 # What the web must reach through the pipeline instead: sending, building and checking requests.
@@ -121,7 +125,7 @@ def test_the_scanner_sees_deferred_relative_and_aliased_imports() -> None:
     assert [each.line for each in found] == [1, 2, 3, 5]
 
 
-@pytest.mark.parametrize("room", [PROTOCOL, EMULATOR, PIPELINE, *WEB_APPS])
+@pytest.mark.parametrize("room", [PROTOCOL, EMULATOR, PIPELINE, WEBHOOKS, *WEB_APPS])
 def test_every_room_named_here_exists_and_imports_something(room: str) -> None:
     # A renamed package would otherwise make every wall below hold trivially.
     assert imports_from(room), f"no module of {room} was found under studio/"
@@ -168,3 +172,19 @@ def test_the_pipeline_imports_no_web_app(web_app: str) -> None:
 @pytest.mark.parametrize("web_app", WEB_APPS)
 def test_a_web_app_does_not_import_the_protocols_client_builder_or_validator(web_app: str) -> None:
     assert_no_arrow(web_app, reaching=PROTOCOL_INTERNALS)
+
+
+# --- webhooks sit below the pipeline; their pages above it -----------------------------------------
+
+
+def test_the_webhooks_room_imports_neither_the_pipeline_nor_any_web_module() -> None:
+    # The pipeline emits events into it inside its own transactions: an arrow back would be a cycle.
+    crossing = [
+        str(found)
+        for module, found in studio_imports()
+        if within(module, WEBHOOKS)
+        and not within(module, WEBHOOK_PAGES)
+        and any(within(found.module, target) for target in (PIPELINE, "studio.api", *WEB_APPS))
+        and not any(within(found.module, allowed) for allowed in PIPELINE_MAY_USE)
+    ]
+    assert not crossing, f"{WEBHOOKS} imports across its wall:\n" + "\n".join(crossing)

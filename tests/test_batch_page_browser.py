@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.pipeline.batches import batch_job_ended
+from studio.pipeline.batch_end import batch_job_ended
 from studio.pipeline.models import Batch, Job, JobStatus
 from tests.browser import logged_in_context
 from tests.gallery_helpers import finished_job

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from studio.pipeline.batches import batch_job_ended
+from studio.pipeline.batch_end import batch_job_ended
 from studio.pipeline.models import Batch, Job, JobStatus
 from tests.gallery_helpers import finished_job
 from tests.pipeline_helpers import new_job

@@ -19,6 +19,7 @@ from studio.pipeline.batches import (
 from studio.pipeline.budgets import month_of
 from studio.pipeline.models import Batch, Job, JobStatus
 from studio.wan.request import GenerationRequest
+from studio.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests.billing_helpers import price
 from tests.pipeline_helpers import png_reference, sent
 
@@ -127,12 +128,13 @@ def test_progress_counts_jobs_by_state_and_the_batch_finishes_once_with_its_last
     assert (progress.done, progress.failed, progress.canceled, progress.running, progress.queued) == (1, 1, 1, 1, 1)
     assert progress.images_stored == 1 and progress.total == 5 and not progress.finished
 
-    with django_capture_on_commit_callbacks(execute=True) as ended:
+    with django_capture_on_commit_callbacks(execute=True):
         assert transitions.move(fourth.pk, S.SUBMITTING, S.FAILED)
+        batch.refresh_from_db()
+        assert batch.finished_at is None, "one job is still open"
         _end(fifth, S.CANCELED)
     batch.refresh_from_db()
     assert batch.finished_at is not None and batch_progress(batch).finished
-    assert len(ended) == 2
     # Every later call (a second worker, a replay) finds it finished already.
     finished_at = batch.finished_at
     assert batch_job_ended(fifth.pk) is False and batch_job_ended(fourth.pk) is False
@@ -140,14 +142,23 @@ def test_progress_counts_jobs_by_state_and_the_batch_finishes_once_with_its_last
     assert batch.finished_at == finished_at
 
 
-def test_exactly_one_of_the_last_jobs_finishes_the_batch(alice, lighthouse, media, django_capture_on_commit_callbacks):
+def test_the_last_job_finishes_the_batch_in_its_own_move_and_announces_it_once(
+    alice, lighthouse, media, django_capture_on_commit_callbacks
+):
+    endpoint = WebhookEndpoint.objects.create(team=lighthouse, url="https://hooks.example.com/r", event_types=["batch.finished"])
     batch = make(alice, lighthouse, twenty()[:2], django_capture_on_commit_callbacks)
     one, two = batch.jobs.order_by("pk")
-    # Both end before either hook runs (two workers committing at once): one hook finishes it.
     with django_capture_on_commit_callbacks(execute=False):
         _end(one, S.CANCELED)
-        _end(two, S.CANCELED)
-    assert [batch_job_ended(one.pk), batch_job_ended(two.pk)] == [True, False]
+        _end(two, S.SUCCEEDED)
+    # No hook after the commit to lose: the move that ended the last job finished the batch.
+    batch.refresh_from_db()
+    assert batch.finished_at is not None
+    assert [batch_job_ended(one.pk), batch_job_ended(two.pk)] == [False, False]
+    (message,) = WebhookMessage.objects.filter(event_type="batch.finished")
+    data = message.payload["data"]["batch"]
+    assert (data["id"], data["jobs"], data["succeeded"], data["canceled"]) == (batch.pk, 2, 1, 1)
+    assert message.deliveries.get().endpoint == endpoint
 
 
 def test_a_job_outside_any_batch_is_left_alone(alice, lighthouse, media, django_capture_on_commit_callbacks):

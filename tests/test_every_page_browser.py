@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from studio.api.tokens import token_create
 from studio.gallery.models import Board
 from studio.pipeline.models import Batch, Job, JobStatus
+from studio.webhooks.events import emit_ping
+from studio.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.browser import logged_in_context
 from tests.gallery_helpers import finished_job
 
@@ -41,7 +43,13 @@ def studio_with_work(alice, bob, media):
     first, second = fox.outputs.order_by("index")
     batch = Batch.objects.create(team=alice.teams.get(), owner=alice, name="Fox series", finished_at=fox.created_at)
     Job.objects.filter(pk=fox.pk).update(batch=batch)
-    return {"image": first, "other": second, "stuck": stuck, "batch": batch}
+    hook = WebhookEndpoint.objects.create(
+        team=alice.teams.get(), url="https://hooks.example.com/wan-studio/events/receiver-for-the-catalogue", description="Catalogue sync"
+    )
+    ping = emit_ping(endpoint=hook)
+    WebhookDelivery.objects.filter(pk=ping.pk).update(attempts=1)
+    ping.attempt_log.create(number=1, started_at=ping.created_at, duration_ms=37, response_status=500, response_body="upstream timed out", error="The endpoint answered 500; only a 2xx answer counts as delivered.")
+    return {"image": first, "other": second, "stuck": stuck, "batch": batch, "hook": hook, "ping": ping}
 
 
 def pages(work) -> dict[str, str]:
@@ -66,6 +74,9 @@ def pages(work) -> dict[str, str]:
         "billing": "/billing/",
         "reconciliation": "/billing/reconciliation/",
         "admin": "/admin/",
+        "webhooks": "/accounts/team/webhooks/",
+        "webhook": f"/accounts/team/webhooks/{work['hook'].pk}",
+        "delivery": f"/accounts/team/webhooks/{work['hook'].pk}/deliveries/{work['ping'].pk}",
     }
 
 

@@ -125,8 +125,8 @@ def request_digest(request: HttpRequest) -> str:
     raw = request.body
     try:
         raw = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        pass  # not JSON: the bytes as sent
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        pass  # not JSON (or nested past the parser's depth): the bytes as sent
     h.update(raw)
     return h.hexdigest()
 

@@ -13,6 +13,7 @@ from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
 from studio.api.job_bodies import MAX_ID, JobBody, job_admit
 from studio.api.job_json import job_json, with_details
+from studio.api.params import RowId
 from studio.pipeline.jobs import CannotCancel, job_cancel
 from studio.pipeline.models import Job, JobStatus
 
@@ -44,8 +45,8 @@ def job_create_endpoint(request: HttpRequest, body: JobBody):
     return idempotent(request, caller, lambda: (201, job_json(job_admit(caller=caller, body=body))))
 
 
-@router.get("/jobs/{int:job_id}", response=dict, summary="One job: status, step, images, usage, cost")
-def job_get(request: HttpRequest, job_id: int):
+@router.get("/jobs/{job_id}", response=dict, summary="One job: status, step, images, usage, cost")
+def job_get(request: HttpRequest, job_id: RowId):
     return job_json(_team_job(request.auth, job_id))
 
 
@@ -72,8 +73,8 @@ def job_list(request: HttpRequest, filters: Query[JobFilters]):
     return {"jobs": [job_json(job) for job in page], "next": _cursor(page[-1].id) if more else None}
 
 
-@router.post("/jobs/{int:job_id}/cancel", response=dict, summary="Cancel a queued job, or one pending at the provider")
-def job_cancel_endpoint(request: HttpRequest, job_id: int):
+@router.post("/jobs/{job_id}/cancel", response=dict, summary="Cancel a queued job, or one pending at the provider")
+def job_cancel_endpoint(request: HttpRequest, job_id: RowId):
     job = _team_job(request.auth, job_id)
     try:
         job = job_cancel(job=job)

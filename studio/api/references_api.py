@@ -12,6 +12,7 @@ from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
 from studio.api.job_bodies import MAX_ID
 from studio.api.models import ApiReference
+from studio.api.params import RowId
 from studio.api.references import FetchRefused, reference_create, reference_fetch
 from studio.wan.capabilities import DEFAULT_MODEL, MODELS
 
@@ -71,8 +72,8 @@ def reference_create_endpoint(request: HttpRequest):
     return idempotent(request, caller, fetch_and_store)
 
 
-@router.get("/references/{int:reference_id}", response=dict, summary="One reference image: its upright size")
-def reference_get(request: HttpRequest, reference_id: int):
+@router.get("/references/{reference_id}", response=dict, summary="One reference image: its upright size")
+def reference_get(request: HttpRequest, reference_id: RowId):
     reference = ApiReference.objects.filter(team=request.auth.team, pk=reference_id).first() if reference_id <= MAX_ID else None
     if reference is None:
         raise not_found("reference")
@@ -84,7 +85,7 @@ def _url_body(request: HttpRequest) -> ReferenceByUrl:
         raise ApiError(415, "unsupported_media_type", "Send multipart/form-data with a `file`, or JSON with a `url`.")
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "malformed", "The body is not valid JSON.", problems=[Problem("body", "not valid JSON")]) from None
     try:
         return ReferenceByUrl.model_validate(data)

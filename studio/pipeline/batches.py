@@ -6,8 +6,8 @@ batch, each problem naming its item), then makes every job in ONE transaction th
 batch's earlier jobs as open, because they sit in the same transaction; so the budget is
 checked for the batch as a whole, and a refusal at any job rolls every job back.
 
-A batch is finished when its last job ends; `batch_job_ended` is called on every job's final
-move and sets `finished_at` with a conditional update, so exactly one call finishes it.
+A batch is finished when its last job ends: decided in that job's final move
+(studio.pipeline.batch_end, called by job_ended), which also announces it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from studio.accounting.models import LedgerEntry, TeamBudget
@@ -33,6 +33,7 @@ from studio.pipeline.gate import (
     request_check,
     request_with_references,
 )
+from studio.pipeline.batch_end import batch_job_ended  # noqa: F401 (the service room's name for it)
 from studio.pipeline.jobs import job_create, stored_parameters
 from studio.pipeline.models import Batch, Job, JobStatus
 
@@ -158,25 +159,6 @@ def _over_budget(team, items: Sequence[Item], exceeded: BudgetExceeded) -> Budge
 
 
 # --- the end of a batch -------------------------------------------------------------------
-
-
-def batch_job_ended(job_id: int) -> bool:
-    """Called when a job has made its final move: finish its batch if that was the last job.
-
-    Run after the move commits (see transitions.move), so of two jobs ending at once at least
-    the later one sees both ended; the conditional update lets exactly one call finish it.
-    Returns whether this call finished the batch (the moment to announce "batch finished").
-    """
-    batch_id = Job.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
-    if batch_id is None:
-        return False
-    still_open = Job.objects.filter(batch_id=batch_id).exclude(status__in=ENDED_STATUSES)
-    return (
-        Batch.objects.filter(pk=batch_id, finished_at__isnull=True)
-        .exclude(Exists(still_open))
-        .update(finished_at=timezone.now())
-        == 1
-    )
 
 
 # --- progress -----------------------------------------------------------------------------

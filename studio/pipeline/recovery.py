@@ -32,6 +32,7 @@ from studio.pipeline.models import Job, JobStatus, Lease
 from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
 from studio.wan.client import WanClient
+from studio.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -50,9 +51,11 @@ def sweep(*, client: WanClient | None = None) -> dict[str, int]:
         # Reconcile first, so a job found never sent is rung in this same sweep.
         reconciled = reconcile_stuck_submissions(client=client)
         rung = dispatch.ring_due()
+        # Webhook deliveries whose time has come, or whose message or worker was lost.
+        webhooks = webhook_delivery.ring_due()
     finally:
         Lease.objects.filter(name=SWEEP_LEASE, holder=holder).update(holder="", until=None)
-    return {"rung": rung, **reconciled}
+    return {"rung": rung, "webhooks": webhooks, **reconciled}
 
 
 def _take_sweep_lease(holder: str) -> bool:

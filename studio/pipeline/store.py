@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
-from studio.pipeline import ledger, transitions
+from studio.pipeline import transitions
 from studio.pipeline.backoff import backoff
 from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
 from studio.pipeline.models import Job, JobStatus, OutputImage
@@ -160,16 +160,14 @@ def _finish(job: Job, lost: list[_Lost]) -> DownloadOutcome:
     requested = job.requested_n
     if not job.sequential and requested is not None and count < requested:
         notes.insert(0, f"{count} of {requested} images were generated")
-    with transaction.atomic():
-        moved = transitions.move(
-            job.pk,
-            S.DOWNLOADING,
-            S.SUCCEEDED,
-            images_stored=count,
-            error_code="Partial" if notes else "",
-            error_message="; ".join(notes),
-        )
-        if moved:
-            # Billing: the job's one ledger charge commits with its success, or neither does.
-            ledger.job_charge(job_id=job.pk)
+    # Billing and the webhook event: the job's one ledger charge and its job.succeeded event commit
+    # with its success, or none does (transitions.move → studio.pipeline.job_ended).
+    transitions.move(
+        job.pk,
+        S.DOWNLOADING,
+        S.SUCCEEDED,
+        images_stored=count,
+        error_code="Partial" if notes else "",
+        error_message="; ".join(notes),
+    )
     return DownloadOutcome.SUCCEEDED

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from studio.pipeline.job_ended import job_ended
 from studio.pipeline.models import Job, JobStatus
 
 S = JobStatus
@@ -76,17 +77,14 @@ def move(job_id: int, frm: str, to: str, *, attempt: int | None = None, **fields
     rows = Job.objects.filter(pk=job_id, status=frm)
     if attempt is not None:
         rows = rows.filter(attempt=attempt)
-    moved = rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
-    if moved and not ALLOWED[to]:
-        # After the commit, so the last of a batch's jobs to end sees every other one ended.
-        transaction.on_commit(lambda: _ended(job_id), robust=True)
+    if ALLOWED[to]:
+        return rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
+    # A final move and what follows from it (the charge, the webhook event) commit together.
+    with transaction.atomic():
+        moved = rows.update(status=to, status_changed_at=now, attempt=F("attempt") + 1, **fields) == 1
+        if moved:
+            job_ended(job_id)
     return moved
-
-
-def _ended(job_id: int) -> None:
-    from studio.pipeline.batches import batch_job_ended
-
-    batch_job_ended(job_id)
 
 
 def move_from_any(job_id: int, sources: tuple[str, ...], to: str, **fields: Any) -> bool:
