@@ -11,55 +11,14 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from studio.gallery.models import Board
-from studio.pipeline.models import Job, JobStatus
 from tests.browser import logged_in_context
-from tests.gallery_helpers import finished_job
+from tests.every_page import pages, studio_with_work  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"wide": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 SHOTS = os.environ.get("SCREENSHOTS_DIR", "")
-
-
-@pytest.fixture
-def studio_with_work(alice, bob, media):
-    """Alice's team with finished work, a board, a job that needs a decision, and Alice on the staff."""
-    get_user_model().objects.filter(pk=alice.pk).update(is_staff=True, is_superuser=True)
-    fox = finished_job(alice, n=2, prompt="A red fox in the snow, watercolour", seed=4242)
-    finished_job(bob, n=1, prompt="A lighthouse at dawn")
-    board = Board.objects.create(team=alice.teams.get(), name="Autumn campaign", created_by=alice)
-    board.items.create(image=fox.outputs.first(), added_by=alice)
-    stuck = finished_job(alice, n=1, prompt="A neon street at night")
-    Job.objects.filter(pk=stuck.pk).update(
-        status=JobStatus.UNKNOWN_OUTCOME, attention={"reason": "sync_lost", "since": "2026-12-01T00:00:00Z"}
-    )
-    first, second = fox.outputs.order_by("index")
-    return {"image": first, "other": second, "stuck": stuck}
-
-
-def pages(work) -> dict[str, str]:
-    return {
-        "home": "/",
-        "create": "/create/",
-        "gallery": "/gallery/",
-        "image": f"/gallery/images/{work['image'].pk}/",
-        "boards": "/gallery/boards/",
-        "compare": f"/gallery/compare/{work['image'].pk}/{work['other'].pk}/",
-        "shares": "/shares/",
-        "review": "/gallery/review/",
-        "trash": "/gallery/trash/",
-        "attention": "/jobs/attention/",
-        "decision": f"/jobs/{work['stuck'].pk}/attention",
-        "team": "/accounts/team/",
-        "password": "/accounts/password/",
-        "billing": "/billing/",
-        "reconciliation": "/billing/reconciliation/",
-        "admin": "/admin/",
-    }
-
 
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
