@@ -98,6 +98,23 @@ def test_a_visitor_may_switch_on_the_login_page_without_a_profile(db):
     assert not Profile.objects.exists()
 
 
+def test_a_language_chosen_on_the_login_page_is_saved_at_login(alice):
+    visitor = Client()
+    switch(visitor, "zh-hans", "/accounts/login/")
+    assert visitor.post("/accounts/login/", {"username": "alice", "password": "alice-password-1"}).status_code == 302
+    assert Profile.objects.get(user=alice).language == "zh-hans"
+    assert speaks_chinese(visitor.get("/", **EN))
+
+
+def test_a_saved_choice_beats_one_made_on_the_login_page(alice):
+    Profile.objects.create(user=alice, language="en")
+    visitor = Client()
+    switch(visitor, "zh-hans", "/accounts/login/")
+    visitor.post("/accounts/login/", {"username": "alice", "password": "alice-password-1"})
+    assert speaks_english(visitor.get("/", **ZH))
+    assert Profile.objects.get(user=alice).language == "en"
+
+
 def test_the_switch_returns_to_the_same_page(alice_client):
     response = switch(alice_client, "zh-hans", "/gallery/?starred=1")
     assert response["Location"] == "/gallery/?starred=1"

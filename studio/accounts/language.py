@@ -58,14 +58,15 @@ def remember_language(response: HttpResponse, language: str) -> None:
 
 @receiver(user_logged_in, dispatch_uid="studio.accounts.language.profile_language_to_session")
 def profile_language_to_session(sender, request: HttpRequest | None, user, **kwargs) -> None:
-    """At login, the saved choice goes into the (new) session; without one the browser decides."""
+    """At login, the saved choice goes into the (new) session. Without one, a language chosen on the
+    login page becomes the saved choice; with neither, the browser decides."""
     if request is None or not hasattr(request, "session"):
         return
-    language = Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""
-    if language in offered_languages():
-        request.session[SESSION_KEY] = language
-    else:
-        request.session.pop(SESSION_KEY, None)
+    saved = Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    if saved in offered_languages():
+        request.session[SESSION_KEY] = saved
+    elif request.session.get(SESSION_KEY) in offered_languages():
+        Profile.objects.update_or_create(user=user, defaults={"language": request.session[SESSION_KEY]})
 
 
 class UserLanguageMiddleware:
