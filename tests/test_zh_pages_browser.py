@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from studio.sharing.services import share_create
 from tests.browser import logged_in_context
 from tests.every_page import USER_CONTENT, pages, studio_with_work  # noqa: F401 (a fixture)
 from tests.zh_words import VISIBLE_TEXT, english_words, ui_words
@@ -49,20 +50,34 @@ def test_names_kept_as_written_and_user_content_are_not_english_to_fix():
     assert english_words(["Skip the fox"], user_content=("Skip the fox",)) == {}
 
 
+def zh_pages(work, alice) -> dict[str, str]:
+    """The every-page list, and the page a share link shows to people outside the team."""
+    shared = share_create(
+        membership=alice.memberships.get(),
+        kind="image",
+        target=work["image"],
+        expires_in_days=7,
+        include_prompt=True,
+        may_comment=True,
+        by=alice,
+    )
+    return {**pages(work), "shared": f"/s/{shared.token}/"}
+
+
 def test_every_page_speaks_chinese_outside_user_content(browser, live_server, alice, studio_with_work):
     english: dict[str, dict[str, str]] = {}
     languages: dict[str, str] = {}
     context = zh_context(browser, live_server, alice)
     try:
         page = context.new_page()
-        for name, path in pages(studio_with_work).items():
+        for name, path in zh_pages(studio_with_work, alice).items():
             languages[name], found = english_on(page, live_server.url + path)
             if found:
                 english[name] = found
     finally:
         context.close()
-    assert {name: lang for name, lang in languages.items() if lang != "zh-hans"} == {}
-    assert english == {}, "English words of the interface on zh-Hans pages (word: where):\n" + "\n".join(
+    not_chinese = {name: lang for name, lang in languages.items() if lang != "zh-hans"}
+    assert not_chinese == {} and english == {}, f"pages whose <html lang> is not zh-hans: {not_chinese}\n" + "English words of the interface on zh-Hans pages (word: where):\n" + "\n".join(
         f"  {name}: " + "; ".join(f"{word!r} in {text!r}" for word, text in found.items()) for name, found in english.items()
     )
 
