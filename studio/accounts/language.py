@@ -8,8 +8,8 @@ chosen in this browser).
 
 Why a small middleware after AuthenticationMiddleware rather than a LocaleMiddleware subclass:
 LocaleMiddleware must run before CommonMiddleware (it may redirect) and so before the user is known;
-this one only overrides its choice once the session's user is, and leaves LocaleMiddleware's
-response work (Content-Language, Vary: Accept-Language) as Django wrote it.
+this one only overrides its choice on pages behind login, once the view is known, and leaves
+LocaleMiddleware's response work (Content-Language, Vary: Accept-Language) as Django wrote it.
 """
 
 from __future__ import annotations
@@ -70,15 +70,26 @@ def profile_language_to_session(sender, request: HttpRequest | None, user, **kwa
 
 
 class UserLanguageMiddleware:
-    """The session's language (a signed-in user's saved choice) beats the browser's header."""
+    """The session's language (a signed-in user's saved choice) beats the browser's header.
+
+    Only on pages behind login: the public ones (login page, share links, the JavaScript catalog)
+    never touch the session, as the share page promises its visitors, and follow the language
+    cookie that the switcher also sets.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        # The same mark LoginRequiredMiddleware reads (@login_not_required).
+        if not getattr(view_func, "login_required", True):
+            return None
         session = getattr(request, "session", None)
         language = session.get(SESSION_KEY) if session is not None else None
         if language in offered_languages():
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        return None
