@@ -20,8 +20,13 @@ from studio.wan.capabilities import MODELS
 
 CATALOGS = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 
-# Names written the same in every language: products, the provider and file formats.
-KEPT_AS_WRITTEN = ("Wan Studio", "Model Studio", "Alibaba Cloud", "DashScope", "Wan", "Qwen", "ZIP", "PNG", "JPEG", "WEBP", "JSON", "API", "CSV", "OK", "HTTP", "URL", "ID", "RGB")
+# Names written the same in every language: products, the provider, file formats and the keys a
+# Chinese keyboard labels in English too (better still inside <kbd>, which is skipped anyway).
+KEPT_AS_WRITTEN = (
+    "Wan Studio", "Model Studio", "Alibaba Cloud", "DashScope", "Wan", "Qwen",
+    "ZIP", "PNG", "JPEG", "WEBP", "BMP", "JSON", "API", "CSV", "OK", "HTTP", "URL", "ID", "RGB",
+    "Ctrl", "Shift", "Enter", "Space", "Esc", "Tab", "Alt",
+)
 # Placeholders, markup and entities inside msgids are not words of the interface.
 NOT_TEXT = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{\{.*?\}\}|\{[\w.]*\}|<[^>]+>|&\w+;")
 WORD = re.compile(r"[A-Za-z]{4,}")
