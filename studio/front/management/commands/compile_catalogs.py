@@ -40,6 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options) -> None:
         written = compile_catalogs(force=force)
         for path in written:
-            self.stdout.write(f"compiled {path.relative_to(settings.BASE_DIR)}")
+            shown = path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR) else path
+            self.stdout.write(f"compiled {shown}")
         if not written:
             self.stdout.write("catalogs up to date")
