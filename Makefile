@@ -29,12 +29,14 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: $(STAMP)
+	$(PY) manage.py compile_catalogs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap_admin --url http://$(HOST):$(PORT)/
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	bash .ci/system-packages
+	$(PY) manage.py compile_catalogs
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -79,9 +79,14 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF reads request.POST): refuse oversized uploads unread.
     "studio.front.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the language cookie or Accept-Language; a signed-in user's saved choice
+    # replaces it below, once the user is known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The profile's language (then the session's) beats the browser's header: studio.accounts.language.
+    "studio.accounts.language.UserLanguageMiddleware",
     # Every studio page is behind login; the few public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,6 +105,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studio.front.context_processors.studio",
@@ -139,7 +145,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# English and Simplified Chinese; the browser's Accept-Language picks one until the person chooses
+# (studio.accounts.language). Dates, numbers and money follow the language (Django's own formats).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The cookie outlives a logout, so the login page keeps the last language chosen in this browser.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -302,6 +315,7 @@ STORAGES = {
 # can be relaxed per variable (README: Production). `manage.py check --deploy` passes as is.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 # HSTS starts at one hour so a misconfigured TLS setup is recoverable; raise it (31536000) once
 # HTTPS is known good. Browsers remember it, so it is off in development.

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.generic import RedirectView
 
 from studio.api import api
+from studio.front.catalog import javascript_catalog
 from studio.numbers import IdConverter
 
 # Registered before the apps' URL modules below are imported: they name ids `<id:...>`.
@@ -16,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls()),
     path("accounts/team/webhooks/", include("studio.webhooks.pages.urls")),
+    # The JavaScript widgets' strings (gettext() in static/js), loaded by base.html before them.
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("accounts/", include("studio.accounts.urls")),
     path("accounts/", include("studio.api.token_urls")),
     path("", include("studio.editor.urls")),

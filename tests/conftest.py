@@ -73,6 +73,12 @@ def pytest_sessionstart(session) -> None:
     # was killed can leave its WAL beside a fresh file, which SQLite reports as a disk I/O error.
     from django.conf import settings
 
+    # The pages are tested in both languages: the catalogs must be compiled (make test does it
+    # too; this covers a bare `pytest`). Only catalogs newer than their .mo are rewritten.
+    from studio.front.management.commands.compile_catalogs import compile_catalogs
+
+    compile_catalogs()
+
     test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if test_name:
         for suffix in ("", "-wal", "-shm", "-journal"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from studio.accounts import views
+from studio.accounts import language_views, views
 from studio.accounts.login import ThrottledLoginView
 
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("team/invite", views.member_invite, name="team_invite"),
     path("team/members/<id:membership_id>", views.member_change, name="team_member"),
     path("team/switch", views.team_switch, name="team_switch"),
+    path("language", language_views.language_switch, name="language_switch"),
 ]
