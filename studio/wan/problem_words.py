@@ -18,14 +18,10 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from studio.wan.marks import gettext_noop
+
 Translate = Callable[[str], str]
 Plain = str | int | float | bool | None
-
-
-def gettext_noop(message: str) -> str:
-    """Marks an English template for extraction (makemessages knows this name); translation
-    happens at the web layer, never here."""
-    return message
 
 
 # A problem: what follows its JSON path ("parameters.n: must be an integer, not ...").
