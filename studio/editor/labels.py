@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from studio.pipeline.gate import Problem
 from studio.pipeline.problem_text import problem_text
@@ -27,10 +26,10 @@ class FieldError:
 # English: label_for translates them (the capability table marks them for extraction).
 PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS if Carrier.PARAMETERS in p.carried_by.values()}
 _INPUT_LABELS = {
-    "input.prompt": N_("Prompt"),
-    "input.negative_prompt": N_("Negative prompt"),
-    "input.function": N_("Edit function"),
-    "input.mask_image_url": N_("Mask"),
+    "input.prompt": gettext_noop("Prompt"),
+    "input.negative_prompt": gettext_noop("Negative prompt"),
+    "input.function": gettext_noop("Edit function"),
+    "input.mask_image_url": gettext_noop("Mask"),
 }
 
 

@@ -170,7 +170,7 @@ PHRASES: dict[str, str] = {
     "value.null": gettext_noop("null"),
     "value.true": gettext_noop("true"),
     "value.false": gettext_noop("false"),
-    "value.integer": "{text}",
+    "value.integer": gettext_noop("{text}"),  # the digits; a translation may name them ("整数 5")
     "value.huge_integer": gettext_noop("a very large integer"),
     "value.number": gettext_noop("the number {text}"),
     "value.string": gettext_noop("the string {text}"),
