@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
-
 from studio.pipeline.gate import Problem
 from studio.pipeline.problem_text import problem_text
 from studio.wan.capabilities import PARAMETERS, Carrier
@@ -22,47 +20,38 @@ class FieldError:
         return f"{self.label}: {self.message}"
 
 
-# The page's words for "parameters.<name>" (the edit's function is an input; see below), in
-# English: label_for translates them (the capability table marks them for extraction).
+# The page's words for "parameters.<name>" (the edit's function is an input; see below).
 PARAMETER_LABELS = {p.name: p.label for p in PARAMETERS if Carrier.PARAMETERS in p.carried_by.values()}
 _INPUT_LABELS = {
-    "input.prompt": gettext_noop("Prompt"),
-    "input.negative_prompt": gettext_noop("Negative prompt"),
-    "input.function": gettext_noop("Edit function"),
-    "input.mask_image_url": gettext_noop("Mask"),
+    "input.prompt": "Prompt",
+    "input.negative_prompt": "Negative prompt",
+    "input.function": "Edit function",
+    "input.base_image_url": "Image 1",
+    "input.mask_image_url": "Mask",
 }
 
 
-def _image(number: int) -> str:
-    return gettext("Image %(number)s") % {"number": number}
-
-
 def label_for(path: str, image_count: int) -> str:
-    """A validator path in the words of the page, in the active language:
-    'parameters.bbox_list[1][0]' -> 'Image 2, box 1'."""
+    """A validator path in the words of the page: 'parameters.bbox_list[1][0]' -> 'Image 2, box 1'."""
     if match := re.match(r"parameters\.bbox_list\[(\d+)\](?:\[(\d+)\])?", path):
         image, box = match.groups()
-        if box:
-            return gettext("Image %(image)s, box %(box)s") % {"image": int(image) + 1, "box": int(box) + 1}
-        return gettext("Boxes of image %(image)s") % {"image": int(image) + 1}
+        return f"Image {int(image) + 1}, box {int(box) + 1}" if box else f"Boxes of image {int(image) + 1}"
     if match := re.match(r"parameters\.color_palette\[(\d+)\]", path):
-        return gettext("Palette colour %(number)s") % {"number": int(match[1]) + 1}
+        return f"Palette colour {int(match[1]) + 1}"
     if match := re.match(r"parameters\.(\w+)", path):
-        return gettext(PARAMETER_LABELS[match[1]]) if match[1] in PARAMETER_LABELS else match[1]
+        return PARAMETER_LABELS.get(match[1], match[1])
     if path in _INPUT_LABELS:
-        return gettext(_INPUT_LABELS[path])
-    if path == "input.base_image_url":
-        return _image(1)
+        return _INPUT_LABELS[path]
     if match := re.match(r"input\.images\[(\d+)\]", path):
-        return _image(int(match[1]) + 1)
+        return f"Image {int(match[1]) + 1}"
     if match := re.match(r"input\.messages\[0\]\.content\[(\d+)\]", path):
         index = int(match[1])
-        return _image(index + 1) if index < image_count else gettext("Prompt")
+        return f"Image {index + 1}" if index < image_count else "Prompt"
     if path.startswith("input"):
-        return gettext("Reference images")
-    return gettext("Model") if path == "model" else path
+        return "Reference images"
+    return {"model": "Model"}.get(path, path)
 
 
 def field_errors(problems: list[Problem] | tuple[Problem, ...], image_count: int) -> list[FieldError]:
-    """The job gate's problems in the page's words, in the user's language ("Image 2, box 1: ...")."""
+    """The job gate's problems in the page's words ("Image 2, box 1: ..."), in the user's language."""
     return [FieldError(label_for(p.path, image_count), problem_text(p)) for p in problems]

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from studio.accounting import prices
 from studio.editor import compose, palette
@@ -188,7 +189,7 @@ def _prompt_note(draft: Draft, caps: ModelCapabilities) -> str:
     length = len(draft.prompt.strip())
     if caps.prompt_max_tokens is None or not caps.prompt_max_tokens < length <= caps.prompt_max_chars:
         return ""
-    return f"The {said_text(gate.prompt_may_be_cut(length, caps))}; it is sent as it is."
+    return gettext("The %(note)s; it is sent as it is.") % {"note": said_text(gate.prompt_may_be_cut(length, caps))}
 
 
 def _last_seed(draft: Draft) -> int | None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, gettext_noop
 
 from studio.editor import compose
 from studio.editor.models import Draft
@@ -22,9 +21,9 @@ from studio.wan.capabilities import MODELS, PARAMETERS, Mode, ModelCapabilities
 
 # The page's words for its form fields: the editor's own, and each parameter's draft field.
 FORM_LABELS = {
-    "prompt": gettext_noop("Prompt"),
-    "references": gettext_noop("Reference images"),
-    "model": gettext_noop("Model"),
+    "prompt": "Prompt",
+    "references": "Reference images",
+    "model": "Model",
     **{p.field: p.label for p in PARAMETERS if p.field},
 }
 
@@ -64,8 +63,7 @@ def refusal_errors(refusals: list[FormRefusal], caps: ModelCapabilities) -> list
         most = {"prompt": caps.prompt_max_chars, "negative_prompt": caps.negative_prompt_max_chars}.get(refusal.field)
         if most and refusal.sent_bytes:
             limit = f"{refusal.sent} was sent; {caps.label} takes at most {most:,} characters"
-        label = gettext(FORM_LABELS[refusal.field]) if refusal.field in FORM_LABELS else refusal.field[:60]
-        errors.append(compose.FieldError(label, limit))
+        errors.append(compose.FieldError(FORM_LABELS.get(refusal.field, refusal.field[:60]), limit))
     return errors
 
 
