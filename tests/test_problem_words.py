@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import copy
 import functools
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import translation
 
 from studio.pipeline.gate import GenerationRequest, ImageInput, Problem
@@ -31,9 +28,8 @@ from studio.wan.validator_text import prompt_may_be_cut
 from studio.wan.images import to_data_url
 from tests.hostile_inputs import FORMATS, broken_headers, chunk_bombs, mutations, truncations, valid
 from tests.wan_bodies import PALETTE, URL, data_url
+from tests.zh_catalog import PO, in_chinese
 
-ROOT = Path(__file__).resolve().parent.parent
-PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 HOSTILE: tuple[object, ...] = (None, True, 0, -1, 10**30, 1.5, "", "x" * 60, "4K", "7*7", [], [[]], {}, {"a": 1})
 
@@ -277,19 +273,9 @@ def test_image_errors_and_notes_keep_their_code() -> None:
 # --- Chinese ---------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _catalog(directory: Path) -> Path:
-    target = directory / "zh_Hans" / "LC_MESSAGES"
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["msgfmt", "--check-format", "-o", str(target / "django.mo"), str(PO)], check=True)
-    return directory
-
-
 @pytest.fixture
 def chinese(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    locale = _catalog(tmp_path_factory.getbasetemp() / "problem-words-locale")
-    languages = [("en", "English"), ("zh-hans", "简体中文")]
-    with override_settings(LOCALE_PATHS=[locale], LANGUAGES=languages), translation.override("zh-hans"):
+    with in_chinese(tmp_path_factory.getbasetemp() / "zh-locale"):
         yield
 
 

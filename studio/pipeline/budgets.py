@@ -191,4 +191,5 @@ def job_reserve(*, job: Job) -> None:
             "%(team)s has %(count)s images left of its %(budget)s-image budget for %(month)s.",
             status.left_images,
         ) % {"team": team, "count": status.left_images, "budget": budget.monthly_images, "month": month}
-        raise BudgetExceeded(f"{could} {left}")
+        # Translators: the two halves above, joined (Chinese needs no space after "；").
+        raise BudgetExceeded(gettext("%(could)s %(left)s") % {"could": could, "left": left})
