@@ -212,10 +212,8 @@ def _parse_time(value: str | None) -> datetime | None:
 def _needs_attention(job: Job, note: str) -> None:
     job.refresh_from_db()
     if job.status != S.UNKNOWN_OUTCOME:
-        raise CannotDecide(
-            gettext("This job is %(status)s now; there is nothing to decide.") % {"status": job.get_status_display().lower()},
-            conflict=True,
-        )
+        status = job.get_status_display().lower()
+        raise CannotDecide(gettext("This job is %(status)s now; there is nothing to decide.") % {"status": status}, conflict=True)
     if not note.strip():
         raise CannotDecide(gettext("Why: say why you decide this (the note is kept with the job)."))
 
@@ -225,10 +223,9 @@ def job_adopt_task(*, job: Job, task_id: str, by, note: str, client: WanClient |
     _needs_attention(job, note)
     chosen = next((c for c in job_candidates(job=job, client=client) if c.task_id == task_id), None)
     if chosen is None:
-        chosen_text = task_id or gettext("none chosen")
-        raise CannotDecide(
-            gettext("Task: %(task)s is not one of this job's candidates (or another job follows it now).") % {"task": chosen_text}
-        )
+        shown = task_id or gettext("none chosen")
+        why = gettext("Task: %(task)s is not one of this job's candidates (or another job follows it now).")
+        raise CannotDecide(why % {"task": shown})
     if not adopt(job, attempt=job.attempt, task=chosen, by=by, note=note.strip()):
         raise CannotDecide("The job changed while you decided; look again.", conflict=True)
     _ring_follower()

@@ -186,13 +186,17 @@ CODES: tuple[CodeMeaning, ...] = (
     ),
     CodeMeaning(
         "DataInspectionFailed", "exact", ContentRejectedError,
-        job_text=gettext_noop("The provider's content check refused the prompt or one of the images. "
-        "Rephrase the prompt or change the images."),
+        job_text=gettext_noop(
+            "The provider's content check refused the prompt or one of the images. "
+            "Rephrase the prompt or change the images."
+        ),
     ),
     CodeMeaning("data_inspection_failed", "exact", ContentRejectedError),
     CodeMeaning(
         "IPInfringementSuspect", "exact", ContentRejectedError,
-        job_text=gettext_noop("The provider suspects the request infringes intellectual property. Change the prompt or the images."),
+        job_text=gettext_noop(
+            "The provider suspects the request infringes intellectual property. Change the prompt or the images."
+        ),
     ),
     CodeMeaning(
         "Arrearage", "exact", AccountError,

@@ -229,7 +229,14 @@ MODELS: dict[str, ModelCapabilities] = {
             typical=25.0,
             price="0.075",
         ),
-        _wan27("wan2.7-image", "Wan2.7 Image", gettext_noop("Faster generation; up to 2K."), four_k=False, typical=15.0, price="0.03"),
+        _wan27(
+            "wan2.7-image",
+            "Wan2.7 Image",
+            gettext_noop("Faster generation; up to 2K."),
+            four_k=False,
+            typical=15.0,
+            price="0.03",
+        ),
         ModelCapabilities(
             name="wan2.6-image",
             label="Wan2.6 Image",

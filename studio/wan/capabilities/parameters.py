@@ -98,6 +98,13 @@ def _edits(caps: ModelCapabilities) -> bool:
     return caps.image_edit is not None
 
 
+_EXPAND_LABELS = (
+    gettext_noop("Expand up"),
+    gettext_noop("Expand down"),
+    gettext_noop("Expand left"),
+    gettext_noop("Expand right"),
+)
+
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         name="bbox_list", label=gettext_noop("Boxes"), kind=None,
@@ -177,9 +184,7 @@ PARAMETERS: tuple[Parameter, ...] = (
             field=name, stored=Stored.TEXT, allowed=_edit_range("scale"),
             function_flag="takes_expand", source="001, Outpainting",
         )
-        for name, label in zip(EXPAND_SCALES, (
-            gettext_noop("Expand up"), gettext_noop("Expand down"), gettext_noop("Expand left"), gettext_noop("Expand right")
-        ), strict=True)
+        for name, label in zip(EXPAND_SCALES, _EXPAND_LABELS, strict=True)
     ),
     Parameter(
         name="upscale_factor", label=gettext_noop("Upscale factor"), kind=int,
