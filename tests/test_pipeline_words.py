@@ -63,6 +63,16 @@ def test_a_stored_studio_sentence_is_shown_in_the_readers_language_and_a_provide
     assert Job(error_message="Image too small: width < 240").error_text == "Image too small: width < 240"
 
 
+def test_the_download_steps_notes_are_read_back_in_the_readers_language(chinese) -> None:
+    partial = "2 of 4 images were generated; image 3: the link answered HTTP 404"
+    assert Job(error_message=partial).error_text == "仅生成了 2 张图片（共请求 4 张）；第 3 张图：the link answered HTTP 404"
+    assert Job(error_message="No image could be saved: image 1: timed out").error_text == "未能保存任何图片：第 1 张图：timed out"
+    # A note the studio did not write (a person's, the provider's) is left whole.
+    assert Job(error_message="2 of 4 images were generated; odd words").error_text == "2 of 4 images were generated; odd words"
+    with translation.override("en"):
+        assert Job(error_message=partial).error_text == partial
+
+
 def test_a_parked_job_stores_english_and_is_worded_again_for_a_chinese_reader(chinese) -> None:
     job = Job(model="wan2.7-image", error_code="OutcomeUnknown")
     with translation.override("en"):

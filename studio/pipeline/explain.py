@@ -5,6 +5,7 @@ own for extraction) and translated here, when a page asks, into the reader's lan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.utils.translation import gettext, gettext_noop
@@ -36,14 +37,58 @@ def explain(*, status: str, error_code: str) -> str:
     return ""
 
 
+# What the download step stores about images it could not keep (studio.pipeline.store writes
+# them with these templates, in English; a page reads them back with the same templates).
+LOST_IMAGE = gettext_noop("image %(number)s: %(reason)s")
+PARTIAL = gettext_noop("%(count)s of %(requested)s images were generated")
+FEWER_URLS = gettext_noop("the provider reported %(reported)s images but returned %(urls)s URLs")
+NONE_SAVED = gettext_noop("No image could be saved: %(notes)s")
+NOTE_JOINER = "; "
+_NOTES = (LOST_IMAGE, PARTIAL, FEWER_URLS)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", template)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)" for i, part in enumerate(parts)), re.DOTALL
+    )
+
+
+_NOTE_PATTERNS = tuple((template, _pattern(template)) for template in _NOTES)
+_NONE_SAVED = _pattern(NONE_SAVED)
+
+
 def stored_message(message: str) -> str:
     """A job's stored error_message in the reader's language.
 
     Rows are written by workers that have no reader, and keep the studio's English (logs and the
-    admin read it too); the studio's fixed sentences are marked with gettext_noop where they are
-    written, so they translate here. The provider's messages and sentences that carry a person's
-    note stay as written."""
-    return gettext(message) if message else ""
+    admin read it too). The studio's fixed sentences are marked with gettext_noop where they are
+    written, and its notes on lost images are read back with the templates that wrote them, so
+    both translate here. The provider's messages and a person's note stay as written."""
+    if not message:
+        return ""
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    if match := _NONE_SAVED.fullmatch(message):
+        return gettext(NONE_SAVED) % {"notes": _notes(match["notes"])}
+    return _notes(message)
+
+
+def _notes(text: str) -> str:
+    notes = text.split(NOTE_JOINER)
+    return gettext("; ").join(_note(note) for note in notes) if all(_known(n) for n in notes) else text
+
+
+def _known(note: str) -> bool:
+    return any(pattern.fullmatch(note) for _, pattern in _NOTE_PATTERNS)
+
+
+def _note(note: str) -> str:
+    for template, pattern in _NOTE_PATTERNS:
+        if match := pattern.fullmatch(note):
+            return gettext(template) % match.groupdict()
+    return note
 
 
 # Why a job waits for a person (studio.pipeline.attention parks it), by the reason it records.
