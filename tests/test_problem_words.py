@@ -9,25 +9,29 @@ that break each documented limit.
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
+import pickle
+import struct
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import translation
 
+from studio.editor.labels import field_errors
 from studio.pipeline.gate import GenerationRequest, ImageInput, Problem
 from studio.pipeline.problem_text import problem_text, said_text
 from studio.wan.capabilities import MODELS
-from studio.wan.images import ImageDecodeError, inspect_image, parse_data_url, side_advice
-from studio.wan.problem_words import JOINERS, PHRASES, PROBLEMS, TEMPLATES, fields_of, render
+from studio.wan.images import ImageDecodeError, inspect_image, side_advice, to_data_url
+from studio.wan.problem_words import JOINERS, PROBLEMS, TEMPLATES, fields_of
 from studio.wan.request import build_body
 from studio.wan.validator import validate_body, validate_request
 from studio.wan.validator_text import prompt_may_be_cut
-from studio.wan.images import to_data_url
 from tests.hostile_inputs import FORMATS, broken_headers, chunk_bombs, mutations, truncations, valid
-from tests.wan_bodies import PALETTE, URL, data_url
+from tests.wan_bodies import PALETTE, URL, data_url, image_bytes
 from tests.zh_catalog import PO, in_chinese
 
 
@@ -37,24 +41,13 @@ HOSTILE: tuple[object, ...] = (None, True, 0, -1, 10**30, 1.5, "", "x" * 60, "4K
 def _request(model: str, images: int = 0, **fields: Any) -> GenerationRequest:
     caps = MODELS[model]
     pictures = tuple(
-        ImageInput(data=_png((512, 512)), mime="image/png", width=512, height=512) for _ in range(images)
+        ImageInput(data=image_bytes("PNG", (512, 512)), mime="image/png", width=512, height=512) for _ in range(images)
     )
     extra: dict[str, Any] = {}
     if caps.image_edit is not None:
         extra["function"] = "description_edit"
-        pictures = pictures or (ImageInput(data=_png((512, 512)), mime="image/png", width=512, height=512),)
+        pictures = pictures or (ImageInput(data=image_bytes("PNG", (512, 512)), mime="image/png", width=512, height=512),)
     return GenerationRequest(model=model, prompt="a red kite", images=pictures, **{**extra, **fields})
-
-
-@functools.cache
-def _png(size: tuple[int, int]) -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, "navy").save(out, "PNG")
-    return out.getvalue()
 
 
 def _valid_bodies() -> Iterator[dict[str, Any]]:
@@ -205,9 +198,6 @@ def _damaged_images() -> Iterator[str]:
 
 def _huge_header_png(side: int) -> bytes:
     """A PNG whose header says side×side (its pixels are never there)."""
-    import struct
-    import zlib
-
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
@@ -300,8 +290,6 @@ def _translations() -> dict[str, str]:
 
 
 def _unquote(text: str) -> str:
-    import ast
-
     return ast.literal_eval(text)
 
 
@@ -321,8 +309,6 @@ def test_every_generated_problem_reads_in_chinese(chinese: None) -> None:
 
 
 def test_a_too_small_reference_reads_in_chinese_naming_the_field_and_the_limit(chinese: None) -> None:
-    from studio.editor.labels import field_errors
-
     body = _images("wan2.7-image-pro", data_url("PNG", (512, 512)), data_url("PNG", (512, 512)),
                    data_url("PNG", (200, 512)))
     [problem] = validate_body(body).problems
@@ -334,3 +320,12 @@ def test_a_too_small_reference_reads_in_chinese_naming_the_field_and_the_limit(c
     with translation.override("en"):
         [english] = field_errors([problem], image_count=3)
     assert str(english) == "Image 3: width 200 px is below the minimum of 240 px"
+
+
+def test_a_protocol_message_survives_pickling_and_copying_with_its_code() -> None:
+    with pytest.raises(ImageDecodeError) as caught:
+        inspect_image(b"not an image")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert str(again) == str(caught.value) and again.args[0].code == "image.unrecognised"
+    said = side_advice(100, 100, MODELS["qwen-image-2.0"].images)[0]
+    assert copy.deepcopy(said) == said and copy.deepcopy(said).params == said.params

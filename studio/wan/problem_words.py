@@ -235,6 +235,10 @@ class Said(str):
         said.params = params
         return said
 
+    def __getnewargs__(self) -> tuple[str, dict[str, Plain]]:  # type: ignore[override]
+        # Pickling and copying rebuild a Said from its code and parameters, not its text.
+        return (self.code, self.params)
+
 
 def say(code: str, **params: Any) -> Said:
     """The message `code` with `params`; phrases (Said) and lists among them are flattened."""
