@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Money is Decimal everywhere; six places hold prices like 0.075 and any sum of them exactly.
 PRICE_DIGITS = {"max_digits": 12, "decimal_places": 6}
@@ -62,8 +63,8 @@ class UnitPrice(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    CHARGE = "charge", "Charge"
-    CORRECTION = "correction", "Correction"
+    CHARGE = "charge", _("Charge")
+    CORRECTION = "correction", _("Correction")
 
 
 class LedgerEntry(models.Model):

@@ -1,8 +1,11 @@
-"""Writing amounts of money for people: cents when they are exact, every digit when they are not."""
+"""Writing amounts of money for people: cents when they are exact, every digit when they are not,
+with the reader's locale's separators (English 1,234.50; Chinese 1234.50)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
 
@@ -13,7 +16,9 @@ def format_money(amount: Decimal | int | None, currency: str = "") -> str:
         return "—"
     amount = Decimal(amount)
     if amount == amount.quantize(CENT):
-        text = f"{amount.quantize(CENT):,.2f}"
+        text = number_format(amount.quantize(CENT), 2, force_grouping=True)
     else:
-        text = f"{amount.normalize():,f}"
+        exact = amount.normalize()
+        places = max(0, -exact.as_tuple().exponent)
+        text = number_format(exact, places, force_grouping=True)
     return f"{text} {currency}".strip()

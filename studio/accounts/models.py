@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    REVIEWER = "reviewer", "Reviewer"
-    ADMIN = "admin", "Admin"
+    # A context: "Admin" is also the admin site's link, a different word in Chinese.
+    MEMBER = "member", pgettext_lazy("team role", "Member")
+    REVIEWER = "reviewer", pgettext_lazy("team role", "Reviewer")
+    ADMIN = "admin", pgettext_lazy("team role", "Admin")
 
 
 class Team(models.Model):

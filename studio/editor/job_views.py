@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.access import job_for_user
 from studio.editor import job_cards
+from studio.editor.labels import field_errors
 from studio.pipeline.budgets import BudgetExceeded
 from studio.pipeline.jobs import CannotCancel, RequestRefused, job_cancel
 from studio.pipeline.retry import CannotRetry, job_retry
@@ -46,7 +47,7 @@ def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
     except CannotRetry as exc:
         return _retry_refused(request, job, str(exc))
     except RequestRefused as exc:
-        why = "; ".join(str(p) for p in exc.problems)
+        why = "; ".join(str(e) for e in field_errors(exc.problems, job.references.count()))
         return _retry_refused(request, job, f"Not sent again: today's rules refuse these settings ({why}).")
     except BudgetExceeded as exc:
         return _retry_refused(request, job, exc.message)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from studio.pipeline.gate import Problem
+from studio.pipeline.problem_text import problem_text
 from studio.wan.capabilities import PARAMETERS, Carrier
 
 
@@ -52,5 +53,5 @@ def label_for(path: str, image_count: int) -> str:
 
 
 def field_errors(problems: list[Problem] | tuple[Problem, ...], image_count: int) -> list[FieldError]:
-    """The job gate's problems in the page's words ("Image 2, box 1: ...")."""
-    return [FieldError(label_for(p.path, image_count), p.message) for p in problems]
+    """The job gate's problems in the page's words ("Image 2, box 1: ..."), in the user's language."""
+    return [FieldError(label_for(p.path, image_count), problem_text(p)) for p in problems]

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from studio.accounting import prices
 from studio.editor import compose, palette
@@ -15,6 +16,7 @@ from studio.numbers import parse_whole
 from studio.pipeline import gate, provider
 from studio.pipeline.images import side_advice
 from studio.pipeline.models import Job
+from studio.pipeline.problem_text import said_text
 from studio.wan.capabilities import (
     EXPAND_SCALES,
     MODELS,
@@ -62,7 +64,7 @@ def reference_cards(draft: Draft, refs: list[DraftReference]) -> list[ReferenceC
                     BoxSlot(i, dict(zip(compose.BOX_FIELDS, [str(v) for v in (stored[i] or ["", "", "", ""])], strict=True)))
                     for i in range(slots)
                 ],
-                warnings=tuple(side_advice(ref.width, ref.height, caps.images)) if caps.images.count.hi else (),
+                warnings=tuple(said_text(w) for w in side_advice(ref.width, ref.height, caps.images)) if caps.images.count.hi else (),
             )
         )
     return cards
@@ -187,7 +189,7 @@ def _prompt_note(draft: Draft, caps: ModelCapabilities) -> str:
     length = len(draft.prompt.strip())
     if caps.prompt_max_tokens is None or not caps.prompt_max_tokens < length <= caps.prompt_max_chars:
         return ""
-    return f"The {gate.prompt_may_be_cut(length, caps)}; it is sent as it is."
+    return gettext("The %(note)s; it is sent as it is.") % {"note": said_text(gate.prompt_may_be_cut(length, caps))}
 
 
 def _last_seed(draft: Draft) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # One source of truth for the lengths the forms and templates show.
 COMMENT_MAX_CHARS = 2000
@@ -16,10 +17,10 @@ REVIEW_NOTE_MAX_CHARS = 500
 
 
 class ReviewState(models.TextChoices):
-    UNREVIEWED = "unreviewed", "Unreviewed"
-    APPROVED = "approved", "Approved"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    REJECTED = "rejected", "Rejected"
+    UNREVIEWED = "unreviewed", _("Unreviewed")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
 
 
 class ImageReview(models.Model):

@@ -5,6 +5,7 @@ trash is where jobs are deleted)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from studio.pipeline.models import Job
 
@@ -18,7 +19,7 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ["team", "owner"]
     show_full_result_count = False
 
-    @admin.display(boolean=True, description="In the trash")
+    @admin.display(boolean=True, description=_("In the trash"))
     def in_trash(self, job: Job) -> bool:
         return job.deleted_at is not None
 

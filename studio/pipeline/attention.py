@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from studio.accounts import teams
 from studio.pipeline import dispatch, follower, provider, transitions
+from studio.pipeline.explain import parked_message
 from studio.pipeline.models import Job, JobEvent, JobStatus, ProviderTask
 from studio.wan import errors
 from studio.wan.capabilities import MODELS, RESULT_TTL_SECONDS
@@ -168,24 +170,9 @@ def park(
 
 
 def _message(job: Job, reason: str, count: int) -> str:
-    if reason == SYNC_LOST:
-        return (
-            f"{job.model} answers synchronously and this answer was lost, so the provider may have made "
-            "(and billed) the images, and a synchronous call leaves nothing to look up. It was not sent "
-            "again, to avoid paying twice. A team admin can send it again or give it up."
-        )
-    if reason == AMBIGUOUS:
-        return (
-            f"The provider's task list shows {count} tasks of {job.model} from when this job was sent that "
-            "no job follows, so the studio cannot tell which one is this job's (something else uses the "
-            "same API key). It was not sent again. A team admin can adopt one of them, send it again or "
-            "give it up."
-        )
-    return (
-        "The provider's task list could not be read, so the studio cannot tell whether this job reached "
-        f"the provider. It was not sent again; the list is read again every {RECHECK_UNKNOWN.seconds // 60} "
-        "minutes, and a team admin can decide now."
-    )
+    """What is stored with a parked job: English, whoever parked it (a worker or a request);
+    pages word it again in the reader's language (explain.parked_message)."""
+    return parked_message(reason=reason, count=count, model=job.model, minutes=RECHECK_UNKNOWN.seconds // 60)
 
 
 # --- a person's decisions ---------------------------------------------------------------------
@@ -225,9 +212,10 @@ def _parse_time(value: str | None) -> datetime | None:
 def _needs_attention(job: Job, note: str) -> None:
     job.refresh_from_db()
     if job.status != S.UNKNOWN_OUTCOME:
-        raise CannotDecide(f"This job is {job.get_status_display().lower()} now; there is nothing to decide.", conflict=True)
+        status = job.get_status_display().lower()
+        raise CannotDecide(gettext("This job is %(status)s now; there is nothing to decide.") % {"status": status}, conflict=True)
     if not note.strip():
-        raise CannotDecide("Why: say why you decide this (the note is kept with the job).")
+        raise CannotDecide(gettext("Why: say why you decide this (the note is kept with the job)."))
 
 
 def job_adopt_task(*, job: Job, task_id: str, by, note: str, client: WanClient | None = None) -> Job:
@@ -235,7 +223,9 @@ def job_adopt_task(*, job: Job, task_id: str, by, note: str, client: WanClient |
     _needs_attention(job, note)
     chosen = next((c for c in job_candidates(job=job, client=client) if c.task_id == task_id), None)
     if chosen is None:
-        raise CannotDecide(f"Task: {task_id or 'none chosen'} is not one of this job's candidates (or another job follows it now).")
+        shown = task_id or gettext("none chosen")
+        why = gettext("Task: %(task)s is not one of this job's candidates (or another job follows it now).")
+        raise CannotDecide(why % {"task": shown})
     if not adopt(job, attempt=job.attempt, task=chosen, by=by, note=note.strip()):
         raise CannotDecide("The job changed while you decided; look again.", conflict=True)
     _ring_follower()
@@ -256,7 +246,7 @@ def job_send_again(*, job: Job, by, note: str) -> Job:
             finished_at=None,
             attention={},
             error_code="",
-            error_message="Sent again by a person.",
+            error_message=gettext_noop("Sent again by a person."),
         ):
             raise CannotDecide("The job changed while you decided; look again.", conflict=True)
         record(job, "resent", note.strip(), by)

@@ -23,6 +23,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from studio.accounting.models import LedgerEntry, TeamBudget
 from studio.accounting.money import format_money
@@ -98,7 +100,7 @@ class BudgetStatus:
 
     @property
     def month_name(self) -> str:
-        return self.month.strftime("%B")
+        return date_format(self.month, "F")  # in the reader's language
 
 
 def _share(used: Decimal, limit: Decimal) -> int:
@@ -149,25 +151,45 @@ def job_reserve(*, job: Job) -> None:
     status = budget_status(budget, exclude_job_id=job.pk)
     most = job_max_cost(job)
     team, month = budget.team.name, status.month_name
+    # Raised while the person who asked waits: worded in their language.
     if budget.monthly_amount is not None:
         if most.total is None:
             raise BudgetExceeded(
-                f"No price is known for {job.model} in {job.region}, so this job cannot be checked against "
-                f"{team}'s budget; an admin can add the price in the price table."
+                gettext(
+                    "No price is known for %(model)s in %(region)s, so this job cannot be checked against "
+                    "%(team)s's budget; an admin can add the price in the price table."
+                )
+                % {"model": job.model, "region": job.region, "team": team}
             )
         if most.currency != budget.currency:
             raise BudgetExceeded(
-                f"{job.model} is priced in {most.currency} but {team}'s budget is in {budget.currency}."
+                gettext("%(model)s is priced in %(priced)s but %(team)s's budget is in %(currency)s.")
+                % {"model": job.model, "priced": most.currency, "team": team, "currency": budget.currency}
             )
         if status.committed_amount + most.total > budget.monthly_amount:
             raise BudgetExceeded(
-                f"This job could cost up to {format_money(most.total, most.currency)}; {team} has "
-                f"{format_money(status.left_amount, budget.currency)} left of its "
-                f"{format_money(budget.monthly_amount, budget.currency)} budget for {month}."
+                gettext(
+                    "This job could cost up to %(most)s; %(team)s has %(left)s left of its %(budget)s budget "
+                    "for %(month)s."
+                )
+                % {
+                    "most": format_money(most.total, most.currency),
+                    "team": team,
+                    "left": format_money(status.left_amount, budget.currency),
+                    "budget": format_money(budget.monthly_amount, budget.currency),
+                    "month": month,
+                }
             )
     if budget.monthly_images is not None and status.committed_images + most.images > budget.monthly_images:
-        raise BudgetExceeded(
-            f"This job could make up to {most.images} image{'s' if most.images != 1 else ''}; {team} has "
-            f"{status.left_images} image{'s' if status.left_images != 1 else ''} left of its "
-            f"{budget.monthly_images}-image budget for {month}."
-        )
+        could = ngettext(
+            "This job could make up to %(count)s image;",
+            "This job could make up to %(count)s images;",
+            most.images,
+        ) % {"count": most.images}
+        left = ngettext(
+            "%(team)s has %(count)s image left of its %(budget)s-image budget for %(month)s.",
+            "%(team)s has %(count)s images left of its %(budget)s-image budget for %(month)s.",
+            status.left_images,
+        ) % {"team": team, "count": status.left_images, "budget": budget.monthly_images, "month": month}
+        # Translators: the two halves above, joined (Chinese needs no space after "；").
+        raise BudgetExceeded(gettext("%(could)s %(left)s") % {"could": could, "left": left})

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from studio.pipeline import budgets, dispatch, provider, transitions
 from studio.pipeline.gate import (
@@ -148,7 +149,7 @@ def job_cancel(*, job: Job) -> Job:
     """
     from studio.wan.errors import WanError
 
-    if transitions.move(job.pk, JobStatus.QUEUED, JobStatus.CANCELED, error_message="Canceled before it was sent."):
+    if transitions.move(job.pk, JobStatus.QUEUED, JobStatus.CANCELED, error_message=gettext_noop("Canceled before it was sent.")):
         job.refresh_from_db()
         return job
     job.refresh_from_db()
@@ -158,13 +159,13 @@ def job_cancel(*, job: Job) -> Job:
         with provider.make_client() as client:
             client.cancel_task(job.task_id)
     except WanError as exc:
-        raise CannotCancel(f"The provider refused to cancel: {exc.message}") from exc
+        raise CannotCancel(gettext("The provider refused to cancel: %(reason)s") % {"reason": exc.message}) from exc
     transitions.move_from_any(
         job.pk,
         (JobStatus.SUBMITTED, JobStatus.RUNNING),
         JobStatus.CANCELED,
         provider_status="CANCELED",
-        error_message="Canceled while pending at the provider.",
+        error_message=gettext_noop("Canceled while pending at the provider."),
     )
     job.refresh_from_db()
     return job
@@ -172,7 +173,7 @@ def job_cancel(*, job: Job) -> Job:
 
 def _why_not(job: Job) -> str:
     if job.status == JobStatus.RUNNING:
-        return "The provider is already generating this job; a running task cannot be canceled."
+        return gettext("The provider is already generating this job; a running task cannot be canceled.")
     if job.status == JobStatus.SUBMITTING:
-        return "The job is being sent to the provider right now; try again in a moment."
-    return f"A job that is {job.get_status_display().lower()} cannot be canceled."
+        return gettext("The job is being sent to the provider right now; try again in a moment.")
+    return gettext("A job that is %(status)s cannot be canceled.") % {"status": job.get_status_display().lower()}

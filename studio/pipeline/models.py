@@ -8,8 +8,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from studio.pipeline.explain import explain
+from studio.pipeline.explain import explain, parked_message, stored_message
 # The states are read from here by most of the studio, as before they had their own module.
 from studio.pipeline.statuses import IN_FLIGHT_STATUSES, TERMINAL_STATUSES, JobStatus  # noqa: F401
 from studio.wan.capabilities import get_model
@@ -210,6 +211,19 @@ class Job(models.Model):
     def explanation(self) -> str:
         return explain(status=self.status, error_code=self.error_code)
 
+    @property
+    def error_text(self) -> str:
+        """error_message for a page: the studio's own sentences in the reader's language (a
+        parked job's is worded again from the reason it recorded)."""
+        reason = (self.attention or {}).get("reason") if self.error_code == "OutcomeUnknown" else None
+        if reason:
+            from studio.pipeline.attention import RECHECK_UNKNOWN
+
+            count = len(self.attention.get("candidates") or [])
+            minutes = RECHECK_UNKNOWN.seconds // 60
+            return parked_message(reason=reason, count=count, model=self.model, minutes=minutes, translate=gettext)
+        return stored_message(self.error_message)
+
 
 class JobReferenceQuerySet(models.QuerySet):
     def visible_to(self, user) -> JobReferenceQuerySet:
@@ -370,7 +384,9 @@ class ProviderAccount(models.Model):
     @property
     def pause_reason(self) -> str:
         """Why submissions wait, in words an operator can act on."""
-        return pause_reason_for(self.pause_code) or self.pause_message or self.pause_code
+        # The code table's reasons are marked for translation; the provider's own message is not.
+        reason = pause_reason_for(self.pause_code)
+        return gettext(reason) if reason else self.pause_message or self.pause_code
 
 
 class TaskQueryWindow(models.Model):

@@ -27,6 +27,7 @@ from PIL import Image
 from studio.pipeline import transitions
 from studio.pipeline.backoff import backoff
 from studio.pipeline.downloads import DownloadError, Downloaded, download_image, new_download_client
+from studio.pipeline.explain import FEWER_URLS, LOST_IMAGE, NONE_SAVED, NOTE_JOINER, PARTIAL
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.wan.capabilities import parse_size
 
@@ -84,7 +85,7 @@ def job_download(*, job_id: int) -> DownloadOutcome:
                 )
             except DownloadError as exc:
                 if exc.permanent:
-                    lost.append(_Lost(f"image {index + 1}: {exc.message}", expired=exc.expired))
+                    lost.append(_Lost(LOST_IMAGE % {"number": index + 1, "reason": exc.message}, expired=exc.expired))
                     continue
                 _retry_later(job, exc)
                 return DownloadOutcome.RETRY
@@ -145,7 +146,7 @@ def _finish(job: Job, lost: list[_Lost]) -> DownloadOutcome:
     reported = job.usage_image_count
     notes = [image.note for image in lost]
     if reported is not None and reported > len(job.result_urls):
-        notes.append(f"the provider reported {reported} images but returned {len(job.result_urls)} URLs")
+        notes.append(FEWER_URLS % {"reported": reported, "urls": len(job.result_urls)})
     if count == 0 and job.result_urls:
         expired = all(image.expired for image in lost)
         transitions.move(
@@ -154,12 +155,12 @@ def _finish(job: Job, lost: list[_Lost]) -> DownloadOutcome:
             S.EXPIRED if expired else S.FAILED,
             images_stored=0,
             error_code="ResultExpired" if expired else "DownloadFailed",
-            error_message="No image could be saved: " + "; ".join(notes),
+            error_message=NONE_SAVED % {"notes": NOTE_JOINER.join(notes)},
         )
         return DownloadOutcome.EXPIRED if expired else DownloadOutcome.FAILED
     requested = job.requested_n
     if not job.sequential and requested is not None and count < requested:
-        notes.insert(0, f"{count} of {requested} images were generated")
+        notes.insert(0, PARTIAL % {"count": count, "requested": requested})
     # Billing and the webhook event: the job's one ledger charge and its job.succeeded event commit
     # with its success, or none does (transitions.move → studio.pipeline.job_ended).
     transitions.move(
@@ -168,6 +169,6 @@ def _finish(job: Job, lost: list[_Lost]) -> DownloadOutcome:
         S.SUCCEEDED,
         images_stored=count,
         error_code="Partial" if notes else "",
-        error_message="; ".join(notes),
+        error_message=NOTE_JOINER.join(notes),
     )
     return DownloadOutcome.SUCCEEDED

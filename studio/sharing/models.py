@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from studio.gallery.models import COMMENT_MAX_CHARS
 
@@ -22,9 +23,9 @@ COMMENTS_MAX_PER_LINK = 500
 
 
 class ShareKind(models.TextChoices):
-    IMAGE = "image", "Image"
-    JOB = "job", "Job's images"
-    BOARD = "board", "Board"
+    IMAGE = "image", _("Image")
+    JOB = "job", _("Job's images")
+    BOARD = "board", _("Board")
 
 
 class ShareLink(models.Model):

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+from studio.wan.marks import gettext_noop
+
 
 class WanError(Exception):
     """Base of every error the Wan client raises."""
@@ -179,54 +181,58 @@ class CodeMeaning:
 CODES: tuple[CodeMeaning, ...] = (
     CodeMeaning(
         "InvalidApiKey", "exact", AuthenticationError,
-        job_text="The provider refused the studio's API key; an administrator must fix it.",
-        pause_reason="the provider refused the API key (check DASHSCOPE_API_KEY and its region)",
+        job_text=gettext_noop("The provider refused the studio's API key; an administrator must fix it."),
+        pause_reason=gettext_noop("the provider refused the API key (check DASHSCOPE_API_KEY and its region)"),
     ),
     CodeMeaning(
         "DataInspectionFailed", "exact", ContentRejectedError,
-        job_text="The provider's content check refused the prompt or one of the images. "
-        "Rephrase the prompt or change the images.",
+        job_text=gettext_noop(
+            "The provider's content check refused the prompt or one of the images. "
+            "Rephrase the prompt or change the images."
+        ),
     ),
     CodeMeaning("data_inspection_failed", "exact", ContentRejectedError),
     CodeMeaning(
         "IPInfringementSuspect", "exact", ContentRejectedError,
-        job_text="The provider suspects the request infringes intellectual property. Change the prompt or the images.",
+        job_text=gettext_noop(
+            "The provider suspects the request infringes intellectual property. Change the prompt or the images."
+        ),
     ),
     CodeMeaning(
         "Arrearage", "exact", AccountError,
-        job_text="The Alibaba Cloud account is in arrears; an administrator must top it up.",
-        pause_reason="the Alibaba Cloud account is in arrears (top it up in the billing console)",
+        job_text=gettext_noop("The Alibaba Cloud account is in arrears; an administrator must top it up."),
+        pause_reason=gettext_noop("the Alibaba Cloud account is in arrears (top it up in the billing console)"),
     ),
     CodeMeaning(
         "FreeTierOnly", "contains",
-        pause_reason="the account's free quota is used up and it is set to use the free tier only",
+        pause_reason=gettext_noop("the account's free quota is used up and it is set to use the free tier only"),
     ),
     # Throttling.AllocationQuota means the allocated (or free) quota is used up, not that we
     # asked too fast: waiting seconds and retrying will not help, so it is an account problem
     # (permanent) even though it shares the Throttling prefix and the 429 status.
     CodeMeaning(
         "AllocationQuota", "contains", AccountError,
-        job_text="The account's quota for this model is used up.",
-        pause_reason="the account's quota for this model is used up",
+        job_text=gettext_noop("The account's quota for this model is used up."),
+        pause_reason=gettext_noop("the account's quota for this model is used up"),
     ),
     CodeMeaning(
         "AccessDenied", "contains", AccountError,
-        pause_reason="the account may not use this model or region",
+        pause_reason=gettext_noop("the account may not use this model or region"),
     ),
     CodeMeaning(
         "Throttling", "prefix", RateLimitError,
-        job_text="The provider was too busy. The studio retried and then gave up; try again later.",
+        job_text=gettext_noop("The provider was too busy. The studio retried and then gave up; try again later."),
     ),
     CodeMeaning(
         "InternalError", "prefix", ServerError,
-        job_text="The provider failed while generating. Trying again usually works.",
+        job_text=gettext_noop("The provider failed while generating. Trying again usually works."),
     ),
     CodeMeaning("SystemError", "prefix", ServerError),
     CodeMeaning("ServiceUnavailable", "prefix", ServerError),
     CodeMeaning("ModelServingError", "prefix", ServerError),
     CodeMeaning(
         "InvalidParameter", "prefix", InvalidRequestError,
-        job_text="The provider refused a parameter of the request. The message below says which.",
+        job_text=gettext_noop("The provider refused a parameter of the request. The message below says which."),
     ),
     CodeMeaning("InvalidURL", "prefix", InvalidRequestError),
     CodeMeaning("InvalidFile", "prefix", InvalidRequestError),

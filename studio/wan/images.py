@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from studio.wan.capabilities import MODELS, ImageLimits
+from studio.wan.problem_words import Said, say
 
 _MIB = 1024 * 1024
 
@@ -41,7 +42,8 @@ _DATA_URL_HEADER = re.compile(r"data:(?P<mime>[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+);b
 
 
 class ImageDecodeError(ValueError):
-    """The bytes or the data URL do not hold an image we can read."""
+    """The bytes or the data URL do not hold an image we can read. Its argument is a Said, so
+    the web layer can word it in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,14 @@ def parse_data_url(url: str) -> tuple[str, bytes]:
     header, comma, payload = url.partition(",")
     match = _DATA_URL_HEADER.fullmatch(header)
     if not comma or match is None:
-        raise ImageDecodeError("not a data URL of the form data:{MIME type};base64,{data}")
+        raise ImageDecodeError(say("data_url.form"))
     if not payload:
-        raise ImageDecodeError("the data URL carries no image data")
+        raise ImageDecodeError(say("data_url.empty"))
     try:
         # validate=True: a stray character is an error, as it would be for the service.
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ImageDecodeError(f"the data URL's base64 data is malformed ({exc})") from None
+        raise ImageDecodeError(say("data_url.base64", detail=str(exc))) from None
     return match["mime"], data
 
 
@@ -87,7 +89,7 @@ def to_data_url(data: bytes, mime: str) -> str:
 def inspect_image(data: bytes) -> ImageInfo:
     """Decode the bytes and describe the image; ImageDecodeError when they are not one."""
     if not data:
-        raise ImageDecodeError("the image is empty (0 bytes)")
+        raise ImageDecodeError(say("image.empty"))
     try:
         info = _identify(data)
         if info.format in _DECODABLE:
@@ -95,13 +97,11 @@ def inspect_image(data: bytes) -> ImageInfo:
     except ImageDecodeError:
         raise
     except UnidentifiedImageError:
-        raise ImageDecodeError(
-            f"the data is not an image in a recognised format ({', '.join(sorted(_DECODABLE))})"
-        ) from None
+        raise ImageDecodeError(say("image.unrecognised", formats=", ".join(sorted(_DECODABLE)))) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageDecodeError(f"the image has too many pixels to decode safely ({exc})") from None
+        raise ImageDecodeError(say("image.bomb", detail=str(exc))) from None
     except Exception as exc:  # Pillow's plugins raise many kinds of errors on broken files.
-        raise ImageDecodeError(f"the {_guess_name(data)} image could not be decoded ({exc})") from None
+        raise ImageDecodeError(say("image.undecodable", format=_guess_name(data), detail=str(exc))) from None
     return info
 
 
@@ -110,10 +110,7 @@ def _identify(data: bytes) -> ImageInfo:
     with Image.open(io.BytesIO(data), formats=_RECOGNISED) as im:
         width, height = im.size
         if width * height > PIXEL_BOUND:
-            raise ImageDecodeError(
-                f"the image is {width}×{height} pixels, more than the {PIXEL_BOUND:,} pixels "
-                "any accepted image can have; it was not decoded"
-            )
+            raise ImageDecodeError(say("image.too_many_pixels", width=width, height=height, limit=PIXEL_BOUND))
         name = _FORMAT_ALIASES.get(im.format or "", im.format or "unknown")
         mime = Image.MIME.get(name) or "application/octet-stream"
         return ImageInfo(
@@ -144,53 +141,47 @@ def _guess_name(data: bytes) -> str:
         return ""
 
 
-def image_problems(info: ImageInfo, limits: ImageLimits, *, declared_mime: str | None = None) -> list[str]:
+def image_problems(info: ImageInfo, limits: ImageLimits, *, declared_mime: str | None = None) -> list[Said]:
     """Every documented limit the image breaks, as messages naming the limit."""
-    problems: list[str] = []
+    problems: list[Said] = []
     expected_mime = limits.formats.get(info.format)
     if expected_mime is None:
-        problems.append(f"format {info.format} is not supported ({limits.describe_formats()})")
+        problems.append(say("image.format", format=info.format, formats=limits.describe_formats()))
     # Reference: 000, "Image input methods" — the MIME type must correspond to the file format.
     if declared_mime is not None and declared_mime.lower() != (expected_mime or info.mime):
-        problems.append(f"declared MIME type {declared_mime} does not match the content ({info.format})")
-    for label, value in (("width", info.width), ("height", info.height)):
+        problems.append(say("image.mime_mismatch", declared=declared_mime, format=info.format))
+    for label, value in (("side.width", info.width), ("side.height", info.height)):
         if value < limits.side.lo:
-            problems.append(f"{label} {value} px is below the minimum of {limits.side.lo} px")
+            problems.append(say("image.side_small", side=say(label), value=value, limit=limits.side.lo))
         elif value > limits.side.hi:
-            problems.append(f"{label} {value} px is above the maximum of {limits.side.hi} px")
+            problems.append(say("image.side_large", side=say(label), value=value, limit=limits.side.hi))
     if not aspect_within(info.width, info.height, limits.max_aspect):
-        problems.append(
-            f"aspect ratio {format_aspect(info.width, info.height)} is outside "
-            f"1:{limits.max_aspect} to {limits.max_aspect}:1"
-        )
+        problems.append(say("aspect.outside", ratio=format_aspect(info.width, info.height), limit=limits.max_aspect))
     if info.byte_size > limits.max_bytes:
         problems.append(size_problem(info.byte_size, limits.max_bytes))
     if info.has_alpha and not limits.alpha_allowed:
-        problems.append(f"{info.format} has an alpha channel, which the API does not take")
+        problems.append(say("image.alpha", format=info.format))
     return problems
 
 
-def image_warnings(info: ImageInfo, limits: ImageLimits) -> list[str]:
+def image_warnings(info: ImageInfo, limits: ImageLimits) -> list[Said]:
     """What the reference advises against without refusing it (sides outside a recommended range)."""
     return side_advice(info.width, info.height, limits)
 
 
-def side_advice(width: int, height: int, limits: ImageLimits) -> list[str]:
+def side_advice(width: int, height: int, limits: ImageLimits) -> list[Said]:
     advised = limits.recommended_side
     if advised is None or (width in advised and height in advised):
         return []
-    return [
-        f"{width}×{height} px is outside the {advised.describe()} px per side recommended for best results "
-        "(sent anyway: smaller may blur, larger is slower)"
-    ]
+    return [say("image.side_advice", width=width, height=height, lo=advised.lo, hi=advised.hi)]
 
 
-def size_problem(byte_size: int, max_bytes: int) -> str:
-    shown = f"{byte_size / _MIB:.1f} MB"
+def size_problem(byte_size: int, max_bytes: int) -> Said:
+    shown = say("file.megabytes", megabytes=byte_size / _MIB)
     if round(byte_size / _MIB, 1) <= max_bytes / _MIB:
         # Just over the limit, where one decimal would hide the difference.
-        shown = f"{byte_size:,} bytes"
-    return f"file is {shown}, more than the {max_bytes / _MIB:g} MB limit"
+        shown = say("file.bytes", bytes=byte_size)
+    return say("image.file_size", shown=shown, limit=max_bytes / _MIB)
 
 
 def aspect_within(width: int, height: int, max_aspect: int | None) -> bool:

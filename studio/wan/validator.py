@@ -26,7 +26,8 @@ from studio.wan.capabilities import (
 from studio.wan.request import GenerationRequest, build_body, sent_images
 from studio.wan.validator_inputs import check_edit_input, check_image, check_prompt_input, unknown_fields
 from studio.wan.validator_params import check_parameters
-from studio.wan.validator_report import Problem, SeenImage, ValidationReport, describe_value, is_array, plural
+from studio.wan.problem_words import say
+from studio.wan.validator_report import Problem, SeenImage, ValidationReport, describe_value, is_array
 from studio.wan.validator_text import check_prompt_text
 
 __all__ = ["Problem", "ValidationReport", "validate_body", "validate_request"]
@@ -48,7 +49,7 @@ def validate_body(body: object, *, strict: bool = True, region: str | None = Non
     try:
         _check_body(body, report, strict=strict, region=region)
     except Exception as exc:  # Never raise on any input; a bug here must still read as a report.
-        report.add("body", f"could not be checked completely ({type(exc).__name__}: {exc})")
+        report.add("body", say("body.unchecked", error=f"{type(exc).__name__}: {exc}"))
     return report
 
 
@@ -59,23 +60,22 @@ def validate_request(req: GenerationRequest, *, strict: bool = True, region: str
         # The edit body has room for image 1 only: the others would be kept with the job as if
         # sent while the provider never sees them.
         caps = get_model(req.model)
+        allowed = caps.images.count
         report.add(
             "input",
-            f"has {plural(len(req.images), 'image')}; {caps.name} takes {caps.images.count.describe()} "
-            f"(it edits image 1; remove the other {plural(unsent, 'image')})",
+            say("images.unsent", count=len(req.images), model=caps.name, lo=allowed.lo, hi=allowed.hi, unsent=unsent),
         )
     return report
 
 
 def _check_body(body: object, report: ValidationReport, *, strict: bool, region: str | None) -> None:
     if not isinstance(body, dict):
-        report.add("body", f"must be a JSON object, not {describe_value(body)}")
+        report.add("body", say("body.not_object", value=describe_value(body)))
         return
-    unknown_fields(body, _BODY_FIELDS, "", "a field of the request body", report)
+    unknown_fields(body, _BODY_FIELDS, "", "what.body_field", report)
     caps = _check_model(body, report)
     if region is not None and "model" not in {p.path for p in report.problems} and not caps.available_in(region):
-        served = " and ".join(sorted(caps.regions))
-        report.add("model", f"{caps.name} is served only in the {served} region, not {region}")
+        report.add("model", say("model.region", model=caps.name, regions=sorted(caps.regions), region=region))
     params = body.get("parameters", {})
     interleave = caps.interleave is not None and isinstance(params, dict) and params.get("enable_interleave") is True
     allowed = caps.image_count(Mode.INTERLEAVE if interleave else Mode.OTHER)
@@ -98,11 +98,11 @@ def _check_model(body: dict[Any, Any], report: ValidationReport) -> ModelCapabil
     """The model's capabilities; the default model's when unknown, so the rest is still checked."""
     # Reference: 002, model — "Valid values: wan2.7-image-pro, wan2.7-image".
     if "model" not in body:
-        report.add("model", f"is required (known models: {_known_models()})")
+        report.add("model", say("model.required", known=_known_models()))
     elif not isinstance(body["model"], str):
-        report.add("model", f"must be a model name (known: {_known_models()}), not {describe_value(body['model'])}")
+        report.add("model", say("model.not_name", known=_known_models(), value=describe_value(body["model"])))
     elif body["model"] not in MODELS:
-        report.add("model", f"{describe_value(body['model'])} is not a known model (known: {_known_models()})")
+        report.add("model", say("model.unknown", value=describe_value(body["model"]), known=_known_models()))
     else:
         return get_model(body["model"])
     report.note("model", f"the other fields were checked against {DEFAULT_MODEL}'s limits")
@@ -123,7 +123,7 @@ def _check_input(
     # Reference: 002, "Image quantity limits" — 0 to 9 images, in content order (000 and 004
     # for the other models' counts).
     if len(images) not in allowed:
-        report.add(_CONTENT, f"has {plural(len(images), 'image')}; {caps.name} takes {allowed.describe()}")
+        report.add(_CONTENT, say("images.count", count=len(images), model=caps.name, lo=allowed.lo, hi=allowed.hi))
     if not caps.images.count.hi:
         return []  # a text-to-image model: the count says it all
     return [check_image(value, path, caps.images, report) for path, value in images]
@@ -132,20 +132,20 @@ def _check_input(
 def _content_of(body: dict[Any, Any], report: ValidationReport) -> list[Any] | None:
     """input.messages[0].content, once everything around it has been checked."""
     if "input" not in body:
-        report.add("input", "is required (an object with messages)")
+        report.add("input", say("input.required"))
         return None
     inp = body["input"]
     if not isinstance(inp, dict):
-        report.add("input", f"must be an object with messages, not {describe_value(inp)}")
+        report.add("input", say("input.not_object", value=describe_value(inp)))
         return None
-    unknown_fields(inp, _INPUT_FIELDS, "input", "a field of input", report)
+    unknown_fields(inp, _INPUT_FIELDS, "input", "what.input_field", report)
     messages = inp.get("messages")
     if not is_array(messages):
-        report.add(_MESSAGES, f"must be an array holding one message, not {describe_value(messages)}")
+        report.add(_MESSAGES, say("messages.not_array", value=describe_value(messages)))
         return None
     # Reference: 002, messages — "only single-turn conversations are supported".
     if len(messages) != 1:
-        report.add(_MESSAGES, f"must hold exactly one message (single-turn only), not {len(messages)}")
+        report.add(_MESSAGES, say("messages.count", count=len(messages)))
         if not messages:
             return None
     return _message_content(messages[0], report)
@@ -153,17 +153,17 @@ def _content_of(body: dict[Any, Any], report: ValidationReport) -> list[Any] | N
 
 def _message_content(message: object, report: ValidationReport) -> list[Any] | None:
     if not isinstance(message, dict):
-        report.add(_MESSAGE, f"must be an object with role and content, not {describe_value(message)}")
+        report.add(_MESSAGE, say("message.not_object", value=describe_value(message)))
         return None
-    unknown_fields(message, _MESSAGE_FIELDS, _MESSAGE, "a field of a message", report)
+    unknown_fields(message, _MESSAGE_FIELDS, _MESSAGE, "what.message_field", report)
     # Reference: 002, role — "This parameter must be set to user."
     if "role" not in message:
-        report.add(f"{_MESSAGE}.role", 'is required and must be "user"')
+        report.add(f"{_MESSAGE}.role", say("role.required"))
     elif message["role"] != "user":
-        report.add(f"{_MESSAGE}.role", f'must be "user", not {describe_value(message["role"])}')
+        report.add(f"{_MESSAGE}.role", say("role.not_user", value=describe_value(message["role"])))
     content = message.get("content")
     if not is_array(content) or not content:
-        report.add(_CONTENT, f"must be a non-empty array of text and image items, not {describe_value(content)}")
+        report.add(_CONTENT, say("content.not_array", value=describe_value(content)))
         return None
     return list(content)
 
@@ -176,26 +176,26 @@ def _sort_item(
     report: ValidationReport,
 ) -> None:
     if not isinstance(item, dict):
-        report.add(path, f'must be an object with "text" or "image", not {describe_value(item)}')
+        report.add(path, say("item.not_object", value=describe_value(item)))
         return
-    unknown_fields(item, _CONTENT_FIELDS, path, "a content field", report)
+    unknown_fields(item, _CONTENT_FIELDS, path, "what.content_field", report)
     if "text" in item and "image" in item:
-        report.add(path, 'must have exactly one of "text" and "image", not both')
+        report.add(path, say("item.both"))
     elif "text" in item:
         texts.append((f"{path}.text", item["text"]))
     elif "image" in item:
         images.append((f"{path}.image", item["image"]))
     else:
-        report.add(path, 'must have a "text" or an "image"')
+        report.add(path, say("item.neither"))
 
 
 def _check_texts(
     texts: list[tuple[str, object]], caps: ModelCapabilities, report: ValidationReport, *, strict: bool
 ) -> None:
     if not texts:
-        report.add(_CONTENT, "needs one text item (the prompt)")
+        report.add(_CONTENT, say("content.no_text"))
         return
     for path, _ in texts[1:]:
-        report.add(path, f"only one text item (the prompt) is allowed; the first is {texts[0][0]}")
+        report.add(path, say("content.extra_text", first=texts[0][0]))
     path, prompt = texts[0]
     check_prompt_text(prompt, path, caps, report, strict=strict)

@@ -19,7 +19,8 @@ from studio.wan.images import (
     size_problem,
 )
 from studio.wan.request import is_http_url
-from studio.wan.validator_report import SeenImage, ValidationReport, describe_value, is_array, plural
+from studio.wan.problem_words import say
+from studio.wan.validator_report import SeenImage, ValidationReport, describe_value, is_array
 from studio.wan.validator_text import check_negative_prompt, check_prompt_text
 
 _PROMPT_FIELDS = ("prompt", "negative_prompt", "images")
@@ -35,29 +36,25 @@ def unknown_fields(
 ) -> None:
     for key in obj:
         if key not in allowed:
-            report.add(_join(path, key), f"is not {what} (expected {', '.join(allowed)})")
+            report.add(_join(path, key), say("field.unknown", what=say(what), expected=", ".join(allowed)))
 
 
 def check_image(value: object, path: str, limits: ImageLimits, report: ValidationReport) -> SeenImage:
     """Check one image value; its pixel size when it could be read."""
     if not isinstance(value, str):
-        report.add(path, f"must be a URL string, not {describe_value(value)}")
+        report.add(path, say("image.not_string", value=describe_value(value)))
         return SeenImage(size=None, is_url=False)
     # Reference: 002, "Supported input formats" — an HTTP(S) URL or data:{MIME_type};base64,{data}.
     if is_http_url(value):
         if not urlsplit(value).netloc:
-            report.add(path, f"{describe_value(value)} is not a usable URL (it has no host)")
+            report.add(path, say("image.url_no_host", value=describe_value(value)))
         else:
             report.note(path, "pixel checks skipped for an http(s) URL (the validator does not fetch it)")
         return SeenImage(size=None, is_url=True)
     if value[:5].lower() == "data:":
         return SeenImage(size=_check_data_url(value, path, limits, report), is_url=False)
-    hint = " (file:// paths only work through the SDKs; send the bytes as a data URL)"
-    report.add(
-        path,
-        "must be an http(s) URL or a data:{MIME type};base64,{data} URL, "
-        f"not {describe_value(value)}{hint if value[:7].lower() == 'file://' else ''}",
-    )
+    code = "image.file_url" if value[:7].lower() == "file://" else "image.not_url"
+    report.add(path, say(code, value=describe_value(value)))
     return SeenImage(size=None, is_url=False)
 
 
@@ -71,7 +68,7 @@ def _check_data_url(value: str, path: str, limits: ImageLimits, report: Validati
         declared_mime, data = parse_data_url(value)
         info = inspect_image(data)
     except ImageDecodeError as exc:
-        report.add(path, str(exc))
+        report.add(path, exc.args[0])
         return None
     for message in image_problems(info, limits, declared_mime=declared_mime):
         report.add(path, message)
@@ -83,9 +80,9 @@ def _check_data_url(value: str, path: str, limits: ImageLimits, report: Validati
 def _input_object(body: dict[Any, Any], fields: tuple[str, ...], report: ValidationReport) -> dict[Any, Any] | None:
     inp = body.get("input")
     if not isinstance(inp, dict):
-        report.add("input", f"must be an object with {', '.join(fields)}, not {describe_value(inp)}")
+        report.add("input", say("input.not_object_with", fields=", ".join(fields), value=describe_value(inp)))
         return None
-    unknown_fields(inp, fields, "input", "a field of input", report)
+    unknown_fields(inp, fields, "input", "what.input_field", report)
     return inp
 
 
@@ -98,7 +95,7 @@ def check_prompt_input(
     if inp is None:
         return []
     if "prompt" not in inp:
-        report.add("input.prompt", "is required (the text instruction)")
+        report.add("input.prompt", say("prompt.required"))
     else:
         check_prompt_text(inp["prompt"], "input.prompt", caps, report, strict=strict)
     if "negative_prompt" in inp:
@@ -107,11 +104,11 @@ def check_prompt_input(
         return []
     images = inp.get("images", [])
     if not is_array(images):
-        report.add("input.images", f"must be an array of image URLs, not {describe_value(images)}")
+        report.add("input.images", say("images.not_array", value=describe_value(images)))
         return []
     # Reference: 003 — "Array of 1–3 image URLs. Array order = image numbering in prompt."
     if len(images) not in allowed:
-        report.add("input.images", f"has {plural(len(images), 'image')}; {caps.name} takes {allowed.describe()}")
+        report.add("input.images", say("images.count", count=len(images), model=caps.name, lo=allowed.lo, hi=allowed.hi))
     return [check_image(value, f"input.images[{i}]", caps.images, report) for i, value in enumerate(images)]
 
 
@@ -127,26 +124,29 @@ def check_edit_input(
     function = inp.get("function")
     known = rules.functions.get(function) if isinstance(function, str) else None
     if known is None:
-        shown = "is required" if function is None else f"{describe_value(function)} is not a function"
-        report.add("input.function", f"{shown} (one of: {', '.join(rules.functions)})")
+        functions = ", ".join(rules.functions)
+        if function is None:
+            report.add("input.function", say("function.required", functions=functions))
+        else:
+            report.add("input.function", say("function.unknown", value=describe_value(function), functions=functions))
     if "prompt" not in inp:
-        report.add("input.prompt", "is required (it may be empty for colorization or a small removal)")
+        report.add("input.prompt", say("edit_prompt.required"))
     else:
         check_prompt_text(inp["prompt"], "input.prompt", caps, report, strict=strict)
         if known is not None and known.styles and isinstance(inp["prompt"], str):
             _check_style_named(inp["prompt"], known.styles, report)
     if "base_image_url" not in inp:
-        report.add("input.base_image_url", "is required (the image to edit)")
+        report.add("input.base_image_url", say("base_image.required"))
         return []
     base = check_image(inp["base_image_url"], "input.base_image_url", caps.images, report)
     if "mask_image_url" in inp:
         if known is not None and not known.needs_mask:
-            report.add("input.mask_image_url", f"is only taken by description_edit_with_mask, not {function}")
+            report.add("input.mask_image_url", say("mask.not_taken", function=function))
         else:
             _check_mask(inp["mask_image_url"], base, caps, report)
     elif known is not None and known.needs_mask:
         # Reference: 001, "Local inpainting" — "You must provide a mask_image_url."
-        report.add("input.mask_image_url", f"is required for {function} (white is edited, black kept)")
+        report.add("input.mask_image_url", say("mask.required", function=function))
     return [base]
 
 
@@ -154,7 +154,7 @@ def _check_style_named(prompt: str, styles: dict[str, str], report: ValidationRe
     # Reference: 001, "Local stylization" — the style is chosen by naming its value in the prompt.
     lowered = prompt.lower()
     if not any(value in lowered for value in styles):
-        report.add("input.prompt", f"must name one of the styles: {', '.join(styles)}")
+        report.add("input.prompt", say("prompt.style_missing", styles=", ".join(styles)))
 
 
 def _check_mask(value: object, base: SeenImage, caps: ModelCapabilities, report: ValidationReport) -> None:
@@ -171,6 +171,11 @@ def _check_mask(value: object, base: SeenImage, caps: ModelCapabilities, report:
     if mask.size and base.size and mask.size != base.size:
         report.add(
             path,
-            f"mask is {mask.size[0]}×{mask.size[1]} px but the base image is {base.size[0]}×{base.size[1]}; "
-            "they must be the same size",
+            say(
+                "mask.size_mismatch",
+                mask_width=mask.size[0],
+                mask_height=mask.size[1],
+                width=base.size[0],
+                height=base.size[1],
+            ),
         )

@@ -7,13 +7,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from studio.wan.problem_words import Plain, Said, say
+
 _SHOWN_CHARS = 40
 
 
 @dataclass(frozen=True)
 class Problem:
     path: str
-    message: str
+    message: str  # English, for logs, the CLI and the emulator
+    # What the web layer words in the user's language (studio.wan.problem_words).
+    code: str = ""
+    params: dict[str, Plain] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -29,7 +34,9 @@ class ValidationReport:
         return not self.problems
 
     def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        """`message` is a Said (say(code, ...)), so the problem keeps its code and parameters."""
+        code, params = (message.code, message.params) if isinstance(message, Said) else ("", {})
+        self.problems.append(Problem(path, str(message), code, params))
 
     def note(self, path: str, message: str) -> None:
         self.notes.append(f"note: {path}: {message}")
@@ -47,30 +54,25 @@ def is_array(value: object) -> bool:
     return isinstance(value, (list, tuple))
 
 
-def describe_value(value: object) -> str:
+def describe_value(value: object) -> Said:
     """A short, safe description of any JSON value for a message (never a 20 MB string)."""
     if value is None:
-        return "null"
+        return say("value.null")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return say("value.true" if value else "value.false")
     if isinstance(value, int):
         # str() of an integer with thousands of digits raises; nobody needs to read it anyway.
-        return str(value) if value.bit_length() <= 64 else "a very large integer"
+        return say("value.integer", text=str(value)) if value.bit_length() <= 64 else say("value.huge_integer")
     if isinstance(value, float):
-        return f"the number {value!r}"
+        return say("value.number", text=repr(value))
     if isinstance(value, str):
         shown = json.dumps(value[:_SHOWN_CHARS], ensure_ascii=False)
-        return f"the string {shown}{'…' if len(value) > _SHOWN_CHARS else ''}"
+        return say("value.string", text=f"{shown}{'…' if len(value) > _SHOWN_CHARS else ''}")
     if is_array(value):
-        return "an array"
+        return say("value.array")
     if isinstance(value, dict):
-        return "an object"
-    return f"a {type(value).__name__}"
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """plural(1, "image") -> '1 image'; plural(3, "box", "boxes") -> '3 boxes'."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
+        return say("value.object")
+    return say("value.other", type=type(value).__name__)
 
 
 def is_int(value: object) -> bool:

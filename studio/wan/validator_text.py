@@ -4,6 +4,7 @@ the negative prompt. Shared by the input checks of every body shape and the para
 from __future__ import annotations
 
 from studio.wan.capabilities import ModelCapabilities
+from studio.wan.problem_words import Said, say
 from studio.wan.validator_report import ValidationReport, describe_value
 
 
@@ -11,10 +12,10 @@ def check_prompt_text(
     prompt: object, path: str, caps: ModelCapabilities, report: ValidationReport, *, strict: bool
 ) -> None:
     if not isinstance(prompt, str):
-        report.add(path, f"must be a string, not {describe_value(prompt)}")
+        report.add(path, say("text.not_string", value=describe_value(prompt)))
     elif not prompt.strip():
         if not caps.prompt_optional:
-            report.add(path, "the prompt is empty")
+            report.add(path, say("prompt.empty"))
     elif len(prompt) > caps.prompt_max_chars:
         # Reference: 002, text — at most 5,000 characters, each counting as one (004: 2,000 for
         # wan2.6-image, 2,100 for wan2.6-t2i); "Any excess is automatically truncated", which
@@ -29,27 +30,29 @@ def check_prompt_text(
         report.note(path, prompt_may_be_cut(len(prompt), caps))
 
 
-def _too_long(length: int, caps: ModelCapabilities) -> str:
-    message = f"prompt is {length:,} characters, more than the {caps.prompt_max_chars:,} allowed"
+def _too_long(length: int, caps: ModelCapabilities) -> Said:
     if caps.prompt_max_tokens is not None:
-        message += f" (surely over the {caps.prompt_max_tokens:,} tokens {caps.name} reads)"
-    return message
+        return say(
+            "prompt.too_long_tokens",
+            length=length,
+            limit=caps.prompt_max_chars,
+            tokens=caps.prompt_max_tokens,
+            model=caps.name,
+        )
+    return say("prompt.too_long", length=length, limit=caps.prompt_max_chars)
 
 
-def prompt_may_be_cut(length: int, caps: ModelCapabilities) -> str:
+def prompt_may_be_cut(length: int, caps: ModelCapabilities) -> Said:
     """What the editor and the validator say of a prompt that may pass a token limit."""
-    return (
-        f"prompt is {length:,} characters; {caps.name} reads up to {caps.prompt_max_tokens:,} tokens "
-        "(about one per Chinese character, one per few English letters) and cuts the rest"
-    )
+    return say("prompt.may_be_cut", length=length, model=caps.name, tokens=caps.prompt_max_tokens)
 
 
 def check_negative_prompt(value: object, path: str, caps: ModelCapabilities, report: ValidationReport) -> None:
     limit = caps.negative_prompt_max_chars
     if limit is None:
-        report.add(path, f"{caps.name} takes no negative_prompt")
+        report.add(path, say("negative_prompt.not_taken", model=caps.name))
     elif not isinstance(value, str):
-        report.add(path, f"must be a string, not {describe_value(value)}")
+        report.add(path, say("text.not_string", value=describe_value(value)))
     elif len(value) > limit:
         # Reference: 004 and 000 — negative_prompt "Max 500 characters".
-        report.add(path, f"negative prompt is {len(value):,} characters, more than the {limit:,} allowed")
+        report.add(path, say("negative_prompt.too_long", length=len(value), limit=limit))

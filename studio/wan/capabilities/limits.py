@@ -11,6 +11,7 @@ from studio.wan.capabilities.schema import (
     IntRange,
     PaletteRules,
 )
+from studio.wan.marks import gettext_noop
 
 # Reference: 000, "Image input methods" — the MIME type of each format.
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp", "WEBP": "image/webp"}
@@ -108,29 +109,29 @@ WANX21_EDIT = ImageEditRules(
     functions={
         f.name: f
         for f in (
-            EditFunction("stylization_all", "Global stylization", takes_strength=True),
+            EditFunction("stylization_all", gettext_noop("Global stylization"), takes_strength=True),
             EditFunction(
                 "stylization_local",
-                "Local stylization",
+                gettext_noop("Local stylization"),
                 styles={
-                    "ice": "Ice sculpture",
-                    "cloud": "Cloud",
-                    "chinese festive lantern": "Chinese festive lantern",
-                    "wooden": "Plank",
-                    "blue and white porcelain": "Blue and white porcelain",
-                    "fluffy": "Fluffy",
-                    "weaving": "Yarn",
-                    "balloon": "Balloon",
+                    "ice": gettext_noop("Ice sculpture"),
+                    "cloud": gettext_noop("Cloud"),
+                    "chinese festive lantern": gettext_noop("Chinese festive lantern"),
+                    "wooden": gettext_noop("Plank"),
+                    "blue and white porcelain": gettext_noop("Blue and white porcelain"),
+                    "fluffy": gettext_noop("Fluffy"),
+                    "weaving": gettext_noop("Yarn"),
+                    "balloon": gettext_noop("Balloon"),
                 },
             ),
-            EditFunction("description_edit", "Instruction-based editing", takes_strength=True),
-            EditFunction("description_edit_with_mask", "Local inpainting (mask)", needs_mask=True),
-            EditFunction("remove_watermark", "Text and watermark removal"),
-            EditFunction("expand", "Outpainting", takes_expand=True),
-            EditFunction("super_resolution", "Super resolution", takes_upscale=True),
-            EditFunction("colorization", "Colorization"),
-            EditFunction("doodle", "Line art / doodle to image", takes_sketch=True),
-            EditFunction("control_cartoon_feature", "Reference cartoon character"),
+            EditFunction("description_edit", gettext_noop("Instruction-based editing"), takes_strength=True),
+            EditFunction("description_edit_with_mask", gettext_noop("Local inpainting (mask)"), needs_mask=True),
+            EditFunction("remove_watermark", gettext_noop("Text and watermark removal")),
+            EditFunction("expand", gettext_noop("Outpainting"), takes_expand=True),
+            EditFunction("super_resolution", gettext_noop("Super resolution"), takes_upscale=True),
+            EditFunction("colorization", gettext_noop("Colorization")),
+            EditFunction("doodle", gettext_noop("Line art / doodle to image"), takes_sketch=True),
+            EditFunction("control_cartoon_feature", gettext_noop("Reference cartoon character")),
         )
     },
     strength=FloatRange(0.0, 1.0),

@@ -37,6 +37,7 @@ from studio.wan.capabilities.schema import (
     SizeRules,
     per_side,
 )
+from studio.wan.marks import gettext_noop
 
 
 def _wan27(name: str, label: str, description: str, *, four_k: bool, typical: float, price: str) -> ModelCapabilities:
@@ -166,7 +167,7 @@ def _qwen_text_to_image(name: str, label: str, *, asynchronous: bool) -> ModelCa
         name=name,
         label=label,
         family="qwen-image",
-        description="Fixed sizes, one image per request.",
+        description=gettext_noop("Fixed sizes, one image per request."),
         body_shape=BodyShape.PROMPT if asynchronous else BodyShape.MESSAGES,
         sync_path=None if asynchronous else MULTIMODAL_SYNC,
         async_path=TEXT2IMAGE if asynchronous else None,
@@ -196,7 +197,7 @@ _WAN22_FLASH = ModelCapabilities(
     name="wan2.2-t2i-flash",
     label="Wan2.2 T2I Flash",
     family="wan2.2",
-    description="Fastest, cheapest drafts.",
+    description=gettext_noop("Fastest, cheapest drafts."),
     body_shape=BodyShape.PROMPT,
     sync_path=None,
     async_path=TEXT2IMAGE,
@@ -223,17 +224,24 @@ MODELS: dict[str, ModelCapabilities] = {
         _wan27(
             "wan2.7-image-pro",
             "Wan2.7 Image Pro",
-            "Professional edition; 4K for text-to-image.",
+            gettext_noop("Professional edition; 4K for text-to-image."),
             four_k=True,
             typical=25.0,
             price="0.075",
         ),
-        _wan27("wan2.7-image", "Wan2.7 Image", "Faster generation; up to 2K.", four_k=False, typical=15.0, price="0.03"),
+        _wan27(
+            "wan2.7-image",
+            "Wan2.7 Image",
+            gettext_noop("Faster generation; up to 2K."),
+            four_k=False,
+            typical=15.0,
+            price="0.03",
+        ),
         ModelCapabilities(
             name="wan2.6-image",
             label="Wan2.6 Image",
             family="wan2.6",
-            description="Editing with 1–4 references, or interleaved text and images.",
+            description=gettext_noop("Editing with 1–4 references, or interleaved text and images."),
             body_shape=BodyShape.MESSAGES,
             # Reference: 004 — sync for editing only; interleave needs async (the studio polls).
             sync_path=MULTIMODAL_SYNC,
@@ -265,7 +273,7 @@ MODELS: dict[str, ModelCapabilities] = {
             name="wan2.6-t2i",
             label="Wan2.6 Text to Image",
             family="wan2.6",
-            description="Dedicated text-to-image; no references.",
+            description=gettext_noop("Dedicated text-to-image; no references."),
             body_shape=BodyShape.MESSAGES,
             sync_path=MULTIMODAL_SYNC,
             async_path=MULTIMODAL_ASYNC,
@@ -292,7 +300,7 @@ MODELS: dict[str, ModelCapabilities] = {
             name="wan2.5-i2i-preview",
             label="Wan2.5 Image to Image (preview)",
             family="wan2.5",
-            description="Editing and fusion of 1–3 images; shows the rewritten prompt.",
+            description=gettext_noop("Editing and fusion of 1–3 images; shows the rewritten prompt."),
             body_shape=BodyShape.PROMPT,
             sync_path=None,
             async_path=IMAGE2IMAGE,
@@ -318,7 +326,7 @@ MODELS: dict[str, ModelCapabilities] = {
             name="wanx2.1-imageedit",
             label="Wanx2.1 Image Edit",
             family="wanx2.1",
-            description="Ten editing functions, including mask inpainting and outpainting. Beijing only.",
+            description=gettext_noop("Ten editing functions, including mask inpainting and outpainting. Beijing only."),
             body_shape=BodyShape.IMAGE_EDIT,
             sync_path=None,
             async_path=IMAGE2IMAGE,
@@ -345,7 +353,7 @@ MODELS: dict[str, ModelCapabilities] = {
         _qwen_edit(
             "qwen-image-2.0-pro",
             "Qwen-Image 2.0 Pro",
-            "Best text rendering; text-to-image or editing with 1–3 references.",
+            gettext_noop("Best text rendering; text-to-image or editing with 1–3 references."),
             text_to_image=True,
             size=_qwen_total_size(),
             n_max=6,
@@ -353,7 +361,7 @@ MODELS: dict[str, ModelCapabilities] = {
         _qwen_edit(
             "qwen-image-2.0",
             "Qwen-Image 2.0",
-            "Text-to-image or editing with 1–3 references; long prompts.",
+            gettext_noop("Text-to-image or editing with 1–3 references; long prompts."),
             text_to_image=True,
             size=_qwen_total_size(),
             n_max=6,
@@ -365,7 +373,7 @@ MODELS: dict[str, ModelCapabilities] = {
         _qwen_edit(
             "qwen-image-edit-max",
             "Qwen-Image Edit Max",
-            "Precise text and element editing, 1–3 references.",
+            gettext_noop("Precise text and element editing, 1–3 references."),
             text_to_image=False,
             size=_qwen_side_size(),
             n_max=6,
@@ -373,7 +381,7 @@ MODELS: dict[str, ModelCapabilities] = {
         _qwen_edit(
             "qwen-image-edit-plus",
             "Qwen-Image Edit Plus",
-            "Text and element editing, 1–3 references.",
+            gettext_noop("Text and element editing, 1–3 references."),
             text_to_image=False,
             size=_qwen_side_size(),
             n_max=6,
@@ -384,7 +392,7 @@ MODELS: dict[str, ModelCapabilities] = {
         _qwen_edit(
             "qwen-image-edit",
             "Qwen-Image Edit",
-            "Editing with 1–3 references; one image, shaped like the last reference.",
+            gettext_noop("Editing with 1–3 references; one image, shaped like the last reference."),
             text_to_image=False,
             size=None,
             n_max=None,
@@ -396,7 +404,7 @@ MODELS: dict[str, ModelCapabilities] = {
             name="z-image-turbo",
             label="Z-Image Turbo",
             family="z-image",
-            description="Fast, low-cost text-to-image; one image per request.",
+            description=gettext_noop("Fast, low-cost text-to-image; one image per request."),
             body_shape=BodyShape.MESSAGES,
             # Reference: 004 — "Sync-only ... async invocation is not supported."
             sync_path=MULTIMODAL_SYNC,

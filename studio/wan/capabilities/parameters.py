@@ -23,6 +23,7 @@ from studio.wan.capabilities.schema import (
     IntRange,
     ModelCapabilities,
 )
+from studio.wan.marks import gettext_noop
 
 
 class Carrier(StrEnum):
@@ -97,74 +98,81 @@ def _edits(caps: ModelCapabilities) -> bool:
     return caps.image_edit is not None
 
 
+_EXPAND_LABELS = (
+    gettext_noop("Expand up"),
+    gettext_noop("Expand down"),
+    gettext_noop("Expand left"),
+    gettext_noop("Expand right"),
+)
+
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
-        name="bbox_list", label="Boxes", kind=None,
+        name="bbox_list", label=gettext_noop("Boxes"), kind=None,
         takes=lambda caps: caps.supports_bbox, carried_by=_MESSAGES,
         field=None, stored=Stored.APART, source="002, bbox_list",
     ),
     Parameter(
-        name="enable_sequential", label="Image set", kind=bool,
+        name="enable_sequential", label=gettext_noop("Image set"), kind=bool,
         takes=lambda caps: caps.supports_sequential, carried_by=_MESSAGES,
         field="sequential", stored=Stored.FLAG, default=False, only_when_on=True, source="002, enable_sequential",
     ),
     Parameter(
-        name="enable_interleave", label="Interleaved text and images", kind=bool,
+        name="enable_interleave", label=gettext_noop("Interleaved text and images"), kind=bool,
         takes=lambda caps: caps.interleave is not None, carried_by=_MESSAGES,
         field="interleave", stored=Stored.FLAG, default=False, only_when_on=True, source="004, enable_interleave",
     ),
     Parameter(
-        name="size", label="Size", kind=str,
+        name="size", label=gettext_noop("Size"), kind=str,
         takes=lambda caps: caps.size is not None, carried_by=_MESSAGES_OR_PROMPT,
         field="size_preset", stored=Stored.SIZE, source="002, size",
     ),
     Parameter(
-        name="n", label="Number of images", kind=int,
+        name="n", label=gettext_noop("Number of images"), kind=int,
         takes=lambda caps: caps.n is not None, carried_by=_EVERY_SHAPE,
         field="n", stored=Stored.TEXT, source="002, n",
     ),
     Parameter(
-        name="max_images", label="Images in the answer", kind=int,
+        name="max_images", label=gettext_noop("Images in the answer"), kind=int,
         takes=lambda caps: caps.interleave is not None, carried_by=_MESSAGES_OR_PROMPT,
         field="max_images", stored=Stored.TEXT,
         allowed=lambda caps: caps.interleave.max_images if caps.interleave else None, source="004, max_images",
     ),
     Parameter(
-        name="negative_prompt", label="Negative prompt", kind=str,
+        name="negative_prompt", label=gettext_noop("Negative prompt"), kind=str,
         takes=lambda caps: caps.negative_prompt_max_chars is not None,
         # The messages body carries it among the options, the prompt body beside the prompt (003, 004).
         carried_by={BodyShape.MESSAGES: Carrier.PARAMETERS, BodyShape.PROMPT: Carrier.INPUT},
         field="negative_prompt", stored=Stored.LONG_TEXT, source="004 and 000, negative_prompt",
     ),
     Parameter(
-        name="prompt_extend", label="Prompt rewriting", kind=bool,
+        name="prompt_extend", label=gettext_noop("Prompt rewriting"), kind=bool,
         takes=lambda caps: caps.supports_prompt_extend,
         # wanx2.1-imageedit too: 001's sample sends it with an image edit body.
         carried_by=_EVERY_SHAPE,
         field="prompt_extend", stored=Stored.FLAG, default=True, source="004 and 000, prompt_extend",
     ),
     Parameter(
-        name="thinking_mode", label="Thinking mode", kind=bool,
+        name="thinking_mode", label=gettext_noop("Thinking mode"), kind=bool,
         takes=lambda caps: caps.supports_thinking_mode, carried_by=_MESSAGES_OR_PROMPT,
         field="thinking_mode", stored=Stored.FLAG, default=True, source="002, thinking_mode",
     ),
     Parameter(
-        name="color_palette", label="Palette", kind=None,
+        name="color_palette", label=gettext_noop("Palette"), kind=None,
         takes=lambda caps: caps.palette is not None, carried_by=_MESSAGES,
         field=None, stored=Stored.APART, source="002, color_palette",
     ),
     Parameter(
-        name="watermark", label="Watermark", kind=bool,
+        name="watermark", label=gettext_noop("Watermark"), kind=bool,
         takes=lambda caps: caps.supports_watermark, carried_by=_EVERY_SHAPE,
         field="watermark", stored=Stored.FLAG, default=False, source="002, watermark",
     ),
     Parameter(
-        name="seed", label="Seed", kind=int,
+        name="seed", label=gettext_noop("Seed"), kind=int,
         takes=lambda caps: caps.supports_seed, carried_by=_EVERY_SHAPE,
         field="seed", stored=Stored.TEXT, allowed=lambda caps: caps.seed, source="002 and 004, seed",
     ),
     Parameter(
-        name="strength", label="Strength", kind=float,
+        name="strength", label=gettext_noop("Strength"), kind=float,
         takes=_edits, carried_by=_IMAGE_EDIT,
         field="strength", stored=Stored.TEXT, default=0.5, allowed=_edit_range("strength"),
         function_flag="takes_strength", source="001, parameters.strength",
@@ -176,23 +184,23 @@ PARAMETERS: tuple[Parameter, ...] = (
             field=name, stored=Stored.TEXT, allowed=_edit_range("scale"),
             function_flag="takes_expand", source="001, Outpainting",
         )
-        for name, label in zip(EXPAND_SCALES, ("Expand up", "Expand down", "Expand left", "Expand right"), strict=True)
+        for name, label in zip(EXPAND_SCALES, _EXPAND_LABELS, strict=True)
     ),
     Parameter(
-        name="upscale_factor", label="Upscale factor", kind=int,
+        name="upscale_factor", label=gettext_noop("Upscale factor"), kind=int,
         takes=_edits, carried_by=_IMAGE_EDIT,
         field="upscale_factor", stored=Stored.TEXT, default=1, allowed=_edit_range("upscale_factor"),
         function_flag="takes_upscale", source="001, parameters.upscale_factor",
     ),
     Parameter(
-        name="is_sketch", label="Input is a sketch", kind=bool,
+        name="is_sketch", label=gettext_noop("Input is a sketch"), kind=bool,
         takes=_edits, carried_by=_IMAGE_EDIT,
         field="is_sketch", stored=Stored.FLAG, default=False,
         function_flag="takes_sketch", source="001, parameters.is_sketch",
     ),
     # Not an option but the edit's input: which of wanx2.1's ten functions (001).
     Parameter(
-        name="function", label="Edit function", kind=str,
+        name="function", label=gettext_noop("Edit function"), kind=str,
         takes=_edits, carried_by={BodyShape.IMAGE_EDIT: Carrier.INPUT},
         field="function", stored=Stored.TEXT, source="001, input.function",
     ),
