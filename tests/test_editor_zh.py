@@ -134,3 +134,15 @@ def test_js_catalog_serves_the_widgets_words_in_chinese(editor):
     body = editor.get("/jsi18n/", **ZH).content.decode()
     assert "\\u5f85\\u5206\\u914d" in body or "待分配" in body  # "待分配 %(amount)s"
     assert "nplurals" not in body or "plural=0" in body
+
+
+def test_a_waiting_job_card_reads_in_chinese(editor, alice):
+    from tests.pipeline_helpers import make_job
+
+    job = make_job(alice, n=3)
+    html = editor.get(f"/jobs/{job.pk}/card", **HTMX, **ZH).content.decode()
+    assert f"任务 {job.pk}</h3>" in html
+    assert "排队中" in html  # the step in words
+    assert "图 3：尚未生成" in html
+    assert f"取消任务 {job.pk}" in html
+    assert 'class="job-prompt" translate="no"' in html
