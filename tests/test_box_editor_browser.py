@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.js_catalog import javascript_catalog
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +62,7 @@ def open_editor(page: Page, width: int = 1600, height: int = 1200, *, shown_widt
         document.addEventListener('change', (e) => window.heard.changes.push(e.target.name));
         """
     )
+    page.add_script_tag(content=javascript_catalog().decode())
     page.add_script_tag(content=(STATIC / "js" / "box-editor.js").read_text())
     expect(page.locator("box-editor svg.box-overlay")).to_have_count(1)
     page.wait_for_function("document.querySelector('box-editor img').complete")

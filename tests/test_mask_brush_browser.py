@@ -20,6 +20,8 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
+from tests.js_catalog import javascript_catalog
+
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -69,6 +71,7 @@ class MaskServer:
 <html lang="en"><head><meta charset="utf-8"><title>Mask</title>
 <link rel="stylesheet" href="/test.css">
 <link rel="stylesheet" href="/static/css/mask-brush.css">
+<script src="/jsi18n/"></script>
 <script src="/test.js"></script>
 <script src="/static/js/mask-brush.js" defer></script>
 </head><body>
@@ -88,6 +91,7 @@ class MaskServer:
 def handler_for(server: MaskServer, image: bytes) -> type[BaseHTTPRequestHandler]:
     files = {
         "/img.png": ("image/png", image),
+        "/jsi18n/": ("text/javascript", javascript_catalog()),
         "/test.js": ("text/javascript", TEST_JS),
         "/test.css": ("text/css", TEST_CSS),
         "/static/js/mask-brush.js": ("text/javascript", (STATIC / "js" / "mask-brush.js").read_bytes()),

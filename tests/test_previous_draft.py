@@ -43,7 +43,7 @@ def test_reuse_keeps_the_draft_being_edited_and_the_editor_offers_the_way_back(e
     current = Draft.current_for(alice)
     assert current.prompt == "A lighthouse at dawn" and current.previous == mine
     page = editor.get("/create/").content.decode()
-    assert BACK in page and "Your previous draft is kept: “My own half-finished idea”" in page
+    assert BACK in page and 'Your previous draft is kept: “<span translate="no">My own half-finished idea</span>”' in page
     mine.refresh_from_db()
     assert mine.prompt == "My own half-finished idea"
 
@@ -59,7 +59,7 @@ def test_back_reopens_the_previous_draft_and_offers_the_reused_one_in_turn(edito
     assert Draft.current_for(alice) == mine
     page = editor.get("/create/").content.decode()
     assert ">My own half-finished idea</textarea>" in page
-    assert BACK in page and "Your previous draft is kept: “A lighthouse at dawn”" in page  # the reused one
+    assert BACK in page and 'Your previous draft is kept: “<span translate="no">A lighthouse at dawn</span>”' in page  # the reused one
     assert Draft.objects.get(pk=mine.pk).previous == reused
 
 

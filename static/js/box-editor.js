@@ -9,13 +9,15 @@
 (() => {
   "use strict";
 
+  // Words come from Django's JavaScriptCatalog (/jsi18n/, loaded by base.html before this file).
+  const fill = (text, values) => interpolate(text, values, true);
   const SVG_NS = "http://www.w3.org/2000/svg";
   const NAMES = ["x1", "y1", "x2", "y2"];
   const CORNERS = ["nw", "ne", "sw", "se"];
   const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
   const HANDLE_PX = 12; // corner handles and labels are sized in screen pixels, whatever the image scale
   const HANDLE_PX_COARSE = 22;
-  const HELP = "Arrows move, Shift+arrows move 10 px, Alt+arrows resize, Delete removes.";
+  const HELP = gettext("Arrows move, Shift+arrows move 10 px, Alt+arrows resize, Delete removes.");
   const ZOOM_STEP = 1.25; // one press of + or −
   const HISTORY_MAX = 100;
   const COALESCE_MS = 1000; // a run of arrow presses on one box is one undo step
@@ -51,7 +53,7 @@
     return button;
   }
 
-  const countText = (n) => (n === 0 ? "no boxes" : n === 1 ? "1 box" : `${n} boxes`);
+  const countText = (n) => (n === 0 ? gettext("no boxes") : fill(ngettext("%(n)s box", "%(n)s boxes", n), { n }));
 
   class BoxEditor extends HTMLElement {
     connectedCallback() {
@@ -64,7 +66,7 @@
       this.maxBoxes = intData(this, "maxBoxes", 2);
       // x1 < x2 is required by the API, so a box is never thinner than 1 px.
       this.minSize = Math.max(1, intData(this, "minSize", 1));
-      this.label = this.dataset.label || "Image";
+      this.label = this.dataset.label || gettext("Image");
       this.message = this.querySelector(".box-message") || this._addMessage();
       this._abort = new AbortController();
       this._drag = null;
@@ -126,7 +128,7 @@
       viewport.setAttribute("role", "group");
       viewport.setAttribute(
         "aria-label",
-        `View of ${this.label}: Enter adds a box, + and − zoom, 0 fits, arrows pan when zoomed`,
+        fill(gettext("View of %(label)s: Enter adds a box, + and − zoom, 0 fits, arrows pan when zoomed"), { label: this.label }),
       );
       const hint = this.querySelector(".box-hint");
       if (hint?.id) viewport.setAttribute("aria-describedby", hint.id);
@@ -137,7 +139,7 @@
         viewBox: `0 0 ${this.W} ${this.H}`,
         preserveAspectRatio: "none",
         role: "group",
-        "aria-label": `Boxes on ${this.label}`,
+        "aria-label": fill(gettext("Boxes on %(label)s"), { label: this.label }),
       });
       this.slots = [];
       for (const fieldset of this.querySelectorAll(".box-fields")) {
@@ -151,7 +153,7 @@
     }
 
     _buildSlot(index, fieldset, inputs) {
-      const name = `${this.label}, box ${index + 1}`;
+      const name = fill(gettext("%(label)s, box %(number)s"), { label: this.label, number: index + 1 });
       const g = svg("g", { class: `box box-${index + 1}`, "data-box": index, tabindex: 0, role: "group" });
       g.setAttribute("display", "none");
       const ring = svg("rect", { class: "box-ring" });
@@ -165,23 +167,23 @@
       g.append(ring, halo, rect, text, ...handles);
       this.svg.append(g);
       fieldset.classList.add(`box-fields-${index + 1}`);
-      const button = namedButton("Remove ", `${this.label}, `, "box-remove secondary");
-      button.append(`box ${index + 1}`);
+      // The visible word is "Remove"; the hidden rest makes its name "Remove Image 1, box 1".
+      const button = namedButton(gettext("Remove"), ` ${name}`, "box-remove secondary");
       fieldset.append(button);
       return { index, name, fieldset, inputs, g, ring, halo, rect, text, handles, button, open: false };
     }
 
     _buildToolbar() {
-      const bar = el("div", { className: "box-toolbar" }, { role: "group", "aria-label": `Zoom and undo for ${this.label}` });
+      const bar = el("div", { className: "box-toolbar" }, { role: "group", "aria-label": fill(gettext("Zoom and undo for %(label)s"), { label: this.label }) });
       const labelled = (text, name, cls) => el("button", { type: "button", className: `secondary ${cls}`, textContent: text }, { "aria-label": name });
-      this.zoomOutButton = labelled("−", `Zoom out on ${this.label}`, "box-zoom-out");
-      this.zoomInButton = labelled("+", `Zoom in on ${this.label}`, "box-zoom-in");
-      this.fitButton = labelled("Fit", `Fit ${this.label} in view`, "box-zoom-fit");
+      this.zoomOutButton = labelled("−", fill(gettext("Zoom out on %(label)s"), { label: this.label }), "box-zoom-out");
+      this.zoomInButton = labelled("+", fill(gettext("Zoom in on %(label)s"), { label: this.label }), "box-zoom-in");
+      this.fitButton = labelled(gettext("Fit"), fill(gettext("Fit %(label)s in view"), { label: this.label }), "box-zoom-fit");
       // Shown against the original's pixels, so "100%" means one screen pixel per image pixel.
       this.zoomLevel = el("span", { className: "box-zoom-level" }, { "aria-hidden": "true" });
-      this.undoButton = labelled("Undo", `Undo box change on ${this.label}`, "box-undo");
-      this.redoButton = labelled("Redo", `Redo box change on ${this.label}`, "box-redo");
-      this.typeButton = namedButton("Type a box", ` on ${this.label}`, "secondary box-type");
+      this.undoButton = labelled(gettext("Undo"), fill(gettext("Undo box change on %(label)s"), { label: this.label }), "box-undo");
+      this.redoButton = labelled(gettext("Redo"), fill(gettext("Redo box change on %(label)s"), { label: this.label }), "box-redo");
+      this.typeButton = namedButton(gettext("Type a box"), fill(gettext(" on %(label)s"), { label: this.label }), "secondary box-type");
       bar.append(this.zoomOutButton, this.zoomInButton, this.fitButton, this.zoomLevel, this.undoButton, this.redoButton, this.typeButton);
       this.viewport.before(bar);
     }
@@ -344,7 +346,7 @@
     _showZoom() {
       const percent = this.fitW > 0 ? Math.round(((this.fitW * this.zoom) / this.W) * 100) : null;
       this.zoomLevel.textContent = percent === null ? "" : `${percent}%`;
-      this.zoomLevel.title = percent === null ? "" : `Shown at ${percent}% of the original's pixels`;
+      this.zoomLevel.title = percent === null ? "" : fill(gettext("Shown at %(percent)s% of the original's pixels"), { percent });
       this.zoomOutButton.setAttribute("aria-disabled", String(this.zoom <= 1));
       this.fitButton.setAttribute("aria-disabled", String(this.zoom <= 1));
       this.zoomInButton.setAttribute("aria-disabled", String(this.fitW > 0 && this.zoom >= this.maxZoom - 1e-3));
@@ -494,8 +496,10 @@
           this.render();
           const min = this.minSize;
           return this._say(
-            `Boxes must be at least ${min} × ${min} px of the original image; that one was ` +
-              `${x2 - x1} × ${y2 - y1}. Drag a larger box.`,
+            fill(
+              gettext("Boxes must be at least %(min)s × %(min)s px of the original image; that one was %(w)s × %(h)s. Drag a larger box."),
+              { min, w: x2 - x1, h: y2 - y1 },
+            ),
           );
         }
       }
@@ -597,8 +601,17 @@
     }
 
     _refuse() {
-      const most = this.maxBoxes === 1 ? "1 box" : `${this.maxBoxes} boxes`;
-      this._say(`${this.label} already has ${most}, the most allowed. Remove one to draw another.`);
+      const most = this.maxBoxes;
+      this._say(
+        fill(
+          ngettext(
+            "%(label)s already has %(most)s box, the most allowed. Remove one to draw another.",
+            "%(label)s already has %(most)s boxes, the most allowed. Remove one to draw another.",
+            most,
+          ),
+          { label: this.label, most },
+        ),
+      );
     }
 
     // ---- fields ---------------------------------------------------------------------------------
@@ -608,16 +621,16 @@
       if (raw.every((v) => v === "")) return { box: null, problem: "" };
       // A number input reports "" for text it cannot read, so a half-typed value counts as missing.
       const nums = raw.map((v) => (v === "" ? Number.NaN : Number(v)));
-      const missing = () => ({ box: null, problem: `${slot.name}: fill in all four whole numbers to draw it.` });
+      const missing = () => ({ box: null, problem: fill(gettext("%(box)s: fill in all four whole numbers to draw it."), { box: slot.name }) });
       if (nums.some((n) => !Number.isInteger(n))) return missing();
       const [x1, y1, x2, y2] = nums;
       const problem = (text) => ({ box: null, problem: `${slot.name}: ${text}` });
-      if (x1 >= x2 || y1 >= y2) return problem("x1 must be less than x2, and y1 less than y2.");
+      if (x1 >= x2 || y1 >= y2) return problem(gettext("x1 must be less than x2, and y1 less than y2."));
       if (x1 < 0 || y1 < 0 || x2 > this.W || y2 > this.H) {
-        return problem(`keep x between 0 and ${this.W} and y between 0 and ${this.H}.`);
+        return problem(fill(gettext("keep x between 0 and %(w)s and y between 0 and %(h)s."), { w: this.W, h: this.H }));
       }
       if (x2 - x1 < this.minSize || y2 - y1 < this.minSize) {
-        return problem(`make it at least ${this.minSize} px wide and ${this.minSize} px tall.`);
+        return problem(fill(gettext("make it at least %(min)s px wide and %(min)s px tall."), { min: this.minSize }));
       }
       return { box: nums, problem: "" };
     }
@@ -671,7 +684,7 @@
       this.render();
       if (!changed) return;
       this._record(historyKey);
-      this._say(box ? this._describe(slot, box) : `Removed ${slot.name}.`);
+      this._say(box ? this._describe(slot, box) : fill(gettext("Removed %(box)s."), { box: slot.name }));
       this._emit();
     }
 
@@ -679,7 +692,7 @@
       const slot = this.slots[index];
       slot.open = false;
       this._commit(index, null);
-      this._say(`Removed ${slot.name}.`);
+      this._say(fill(gettext("Removed %(box)s."), { box: slot.name }));
       // The box and its fields are hidden now; the view is where the next box is drawn.
       this.viewport.focus({ preventScroll: true });
     }
@@ -720,15 +733,15 @@
     }
 
     undo() {
-      if (!this._past.length) return this._say(`Nothing to undo on ${this.label}.`);
+      if (!this._past.length) return this._say(fill(gettext("Nothing to undo on %(label)s."), { label: this.label }));
       this._future.push(this._recorded);
-      this._restore(this._past.pop(), "Undone");
+      this._restore(this._past.pop(), gettext("Undone"));
     }
 
     redo() {
-      if (!this._future.length) return this._say(`Nothing to redo on ${this.label}.`);
+      if (!this._future.length) return this._say(fill(gettext("Nothing to redo on %(label)s."), { label: this.label }));
       this._past.push(this._recorded);
-      this._restore(this._future.pop(), "Redone");
+      this._restore(this._future.pop(), gettext("Redone"));
     }
 
     _restore(state, verb) {
@@ -745,7 +758,7 @@
       // A focused box that undo took away would leave the focus nowhere, and the next Ctrl+Z unheard.
       if (focused && focused.getAttribute("display") === "none") this.viewport.focus({ preventScroll: true });
       const n = state.filter((box) => box !== null).length;
-      this._say(`${verb}: ${this.label} has ${countText(n)}.`);
+      this._say(fill(gettext("%(done)s: %(label)s has %(boxes)s."), { done: verb, label: this.label, boxes: countText(n) }));
     }
 
     _showHistory() {

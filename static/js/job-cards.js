@@ -11,20 +11,26 @@
 (() => {
   "use strict";
 
-  // Kept in step with studio/editor/job_cards.py (elapsed_words, estimate_words).
-  const about = (s) => (s < 120 ? `${s} s` : `${Math.round(s / 60)} min`);
+  // Words come from Django's JavaScriptCatalog (/jsi18n/, loaded by base.html before this file).
+  const fill = (text, values) => interpolate(text, values, true);
+  // Kept in step with studio/editor/job_cards.py (elapsed_words, estimate_words), msgid for msgid.
+  const about = (s) => (s < 120 ? fill(gettext("%(seconds)s s"), { seconds: s }) : fill(gettext("%(minutes)s min"), { minutes: Math.round(s / 60) }));
 
   function elapsedWords(seconds) {
     const whole = Math.floor(seconds);
     const minutes = Math.floor(whole / 60);
     const rest = whole % 60;
-    return minutes ? `${minutes} min ${String(rest).padStart(2, "0")} s` : `${rest} s`;
+    return minutes
+      ? fill(gettext("%(minutes)s min %(seconds)s s"), { minutes, seconds: String(rest).padStart(2, "0") })
+      : fill(gettext("%(seconds)s s"), { seconds: rest });
   }
 
   function estimateWords(typical, sent) {
-    if (sent === null) return `usually about ${about(typical)} once sent`;
+    if (sent === null) return fill(gettext("usually about %(time)s once sent"), { time: about(typical) });
     const left = typical - Math.floor(sent);
-    return left > 0 ? `about ${about(left)} left` : `taking longer than the usual ${about(typical)}`;
+    return left > 0
+      ? fill(gettext("about %(time)s left"), { time: about(left) })
+      : fill(gettext("taking longer than the usual %(time)s"), { time: about(typical) });
   }
 
   const number = (value) => (value === undefined ? null : Number(value));
@@ -82,12 +88,12 @@
     const status = card.querySelector(".job-status")?.textContent.trim().toLowerCase() || card.dataset.status;
     const words =
       card.dataset.status === "succeeded"
-        ? `✓ ${images} image${images === 1 ? "" : "s"}`
-        : `✗ Job ${id} ${status === "needs attention" ? "needs attention" : status}`;
+        ? fill(ngettext("✓ %(n)s image", "✓ %(n)s images", images), { n: images })
+        : fill(gettext("✗ Job %(id)s %(status)s"), { id, status });
     document.title = `${words} — ${baseTitle}`;
     if (canNotify && Notification.permission === "granted") {
       const prompt = card.querySelector(".job-prompt")?.textContent.trim() || "";
-      const note = new Notification(`Job ${id}: ${words}`, { body: prompt, tag: `job-${id}` });
+      const note = new Notification(fill(gettext("Job %(id)s: %(words)s"), { id, words }), { body: prompt, tag: `job-${id}` });
       note.addEventListener("click", () => {
         window.focus();
         const link = document.getElementById(`job-${id}`)?.querySelector(".results a, button, a");
@@ -118,7 +124,7 @@
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = "Allow notifications";
+    button.textContent = gettext("Allow notifications");
     const state = document.createElement("span");
     state.className = "hint";
     state.setAttribute("role", "status");
@@ -131,10 +137,10 @@
       button.hidden = permission !== "default";
       state.textContent =
         permission === "granted"
-          ? "Notifications on: the browser tells you when a job ends."
+          ? gettext("Notifications on: the browser tells you when a job ends.")
           : permission === "denied"
-            ? "Notifications are blocked for this site in the browser's settings."
-            : "Get a browser notification when a job ends, even in another tab.";
+            ? gettext("Notifications are blocked for this site in the browser's settings.")
+            : gettext("Get a browser notification when a job ends, even in another tab.");
     }
     button.addEventListener("click", async () => {
       await Notification.requestPermission();
@@ -159,7 +165,7 @@
     still.querySelector("job-clock")?.remove();
     const note = document.createElement("p");
     note.className = "hint";
-    note.textContent = "This job is no longer here (it may have been moved to the trash).";
+    note.textContent = gettext("This job is no longer here (it may have been moved to the trash).");
     still.querySelector("header").after(note);
     waiting.delete(still.dataset.job);
     card.replaceWith(still);

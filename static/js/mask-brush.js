@@ -8,6 +8,8 @@
 (() => {
   "use strict";
 
+  // Words come from Django's JavaScriptCatalog (/jsi18n/, loaded by base.html before this file).
+  const fill = (text, values) => interpolate(text, values, true);
   const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
   const TINT = [255, 0, 80, 115]; // rgba(255, 0, 80, .45): painted pixels on the display canvas
   const MIN_SIZE = 4; // brush diameter in original pixels
@@ -55,7 +57,7 @@
       const fresh = !this.mask || this.W !== W || this.H !== H;
       this.W = W;
       this.H = H;
-      this.label = this.dataset.label || "Image";
+      this.label = this.dataset.label || gettext("Image");
       this.maxSize = Math.max(MIN_SIZE, Math.round(Math.max(W, H) / 4));
       if (fresh) {
         this.mask = new Uint8Array(W * H); // the true mask: 1 = white (edit), 0 = black (keep)
@@ -123,26 +125,30 @@
       this.canvas = el("canvas", { className: "mask-canvas", width: this.W, height: this.H, tabIndex: 0 }, {
         role: "application",
         "aria-label":
-          `Mask of ${this.label}: arrows move the brush (Shift: 10 px), Space paints (hold it with arrows ` +
-          `to paint a line), E toggles eraser, [ and ] change size, Delete clears`,
+          fill(
+            gettext(
+              "Mask of %(label)s: arrows move the brush (Shift: 10 px), Space paints (hold it with arrows to paint a line), E toggles eraser, [ and ] change size, Delete clears",
+            ),
+            { label: this.label },
+          ),
       });
       this.ctx = this.canvas.getContext("2d");
       this.cursorEl = el("div", { className: "mask-cursor" }, { "aria-hidden": "true" });
       this.stage.append(this.canvas, this.cursorEl);
 
-      const bar = el("div", { className: "mask-toolbar" }, { role: "toolbar", "aria-label": `Mask tools for ${this.label}` });
+      const bar = el("div", { className: "mask-toolbar" }, { role: "toolbar", "aria-label": fill(gettext("Mask tools for %(label)s"), { label: this.label }) });
       const button = (text, cls) => el("button", { type: "button", className: `secondary ${cls}`, textContent: text });
-      this.brushButton = button("Brush", "mask-tool mask-tool-brush");
-      this.eraserButton = button("Eraser", "mask-tool mask-tool-eraser");
+      this.brushButton = button(gettext("Brush"), "mask-tool mask-tool-brush");
+      this.eraserButton = button(gettext("Eraser"), "mask-tool mask-tool-eraser");
       this.sizeInput = el("input", { type: "range", min: MIN_SIZE, max: this.maxSize, step: 1, className: "mask-size-input" });
       this.sizeOutput = el("output", { className: "mask-size-value" }, { "aria-hidden": "true" });
       const sizeLabel = el("label", { className: "mask-size" });
-      sizeLabel.append("Brush size ", this.sizeInput, this.sizeOutput);
-      this.clearButton = button("Clear mask", "mask-clear");
-      this.undoButton = button("Undo", "mask-undo");
-      this.undoButton.setAttribute("aria-label", `Undo mask stroke on ${this.label}`);
-      this.redoButton = button("Redo", "mask-redo");
-      this.redoButton.setAttribute("aria-label", `Redo mask stroke on ${this.label}`);
+      sizeLabel.append(gettext("Brush size") + " ", this.sizeInput, this.sizeOutput);
+      this.clearButton = button(gettext("Clear mask"), "mask-clear");
+      this.undoButton = button(gettext("Undo"), "mask-undo");
+      this.undoButton.setAttribute("aria-label", fill(gettext("Undo mask stroke on %(label)s"), { label: this.label }));
+      this.redoButton = button(gettext("Redo"), "mask-redo");
+      this.redoButton.setAttribute("aria-label", fill(gettext("Redo mask stroke on %(label)s"), { label: this.label }));
       bar.append(this.brushButton, this.eraserButton, sizeLabel, this.clearButton, this.undoButton, this.redoButton);
       this.stage.before(bar);
     }
@@ -178,7 +184,7 @@
     _setTool(tool, announce = false) {
       this.tool = tool;
       this._showTool();
-      if (announce) this._say(tool === "eraser" ? "Eraser" : "Brush");
+      if (announce) this._say(tool === "eraser" ? gettext("Eraser") : gettext("Brush"));
     }
 
     _showTool() {
@@ -192,7 +198,7 @@
       this.size = clamp(Math.round(size), MIN_SIZE, this.maxSize);
       this._showSize();
       this._showCursor();
-      if (announce) this._say(`Brush size ${this.size} px`);
+      if (announce) this._say(fill(gettext("Brush size %(size)s px"), { size: this.size }));
     }
 
     _showSize() {
@@ -338,11 +344,11 @@
       if (this._stroke) return;
       this._endStep();
       const step = this._past.pop();
-      if (!step) return this._say(`Nothing to undo on the mask of ${this.label}.`);
+      if (!step) return this._say(fill(gettext("Nothing to undo on the mask of %(label)s."), { label: this.label }));
       this._putRegion(step.rect, step.before);
       this._future.push(step);
       this._showHistory();
-      this._say(`Undone: the last change to the mask of ${this.label}.`);
+      this._say(fill(gettext("Undone: the last change to the mask of %(label)s."), { label: this.label }));
       this._save();
     }
 
@@ -350,11 +356,11 @@
       if (this._stroke) return;
       this._endStep();
       const step = this._future.pop();
-      if (!step) return this._say(`Nothing to redo on the mask of ${this.label}.`);
+      if (!step) return this._say(fill(gettext("Nothing to redo on the mask of %(label)s."), { label: this.label }));
       this._putRegion(step.rect, step.after);
       this._past.push(step);
       this._showHistory();
-      this._say(`Redone: the change to the mask of ${this.label}.`);
+      this._say(fill(gettext("Redone: the change to the mask of %(label)s."), { label: this.label }));
       this._save();
     }
 
@@ -395,7 +401,7 @@
         this._future = [];
         this._showHistory();
       } catch {
-        this._say(`Could not load the saved mask of ${this.label}.`, true);
+        this._say(fill(gettext("Could not load the saved mask of %(label)s."), { label: this.label }), true);
       }
     }
 
@@ -515,7 +521,7 @@
       if (e.key === "Delete") {
         e.preventDefault();
         this._clear();
-        this._say(`Cleared the mask of ${this.label}.`);
+        this._say(fill(gettext("Cleared the mask of %(label)s."), { label: this.label }));
       }
     }
 
@@ -558,12 +564,12 @@
           credentials: "same-origin",
         });
       } catch {
-        this._say(`Could not save the mask of ${this.label}: check the connection, then paint again.`, true);
+        this._say(fill(gettext("Could not save the mask of %(label)s: check the connection, then paint again."), { label: this.label }), true);
         return;
       }
       // Django sends an expired session to the login page, which answers 200.
       if (response.redirected && /login/i.test(new URL(response.url).pathname)) {
-        this._say(`Could not save the mask of ${this.label}: log in again, then paint again.`, true);
+        this._say(fill(gettext("Could not save the mask of %(label)s: log in again, then paint again."), { label: this.label }), true);
         return;
       }
       if (!response.ok) {
@@ -574,10 +580,10 @@
         } catch {
           text = "";
         }
-        this._say(text || `Saving the mask of ${this.label} failed (HTTP ${response.status}).`, true);
+        this._say(text || fill(gettext("Saving the mask of %(label)s failed (HTTP %(status)s)."), { label: this.label, status: response.status }), true);
         return;
       }
-      this._say("Mask saved.");
+      this._say(gettext("Mask saved."));
       const detail = { pixels, width: this.W, height: this.H };
       this.dispatchEvent(new CustomEvent("mask-saved", { bubbles: true, detail }));
     }

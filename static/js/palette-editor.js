@@ -17,6 +17,13 @@
   };
 
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  // Words come from Django's JavaScriptCatalog (/jsi18n/, loaded by base.html before this file).
+  const fill = (text, values) => interpolate(text, values, true);
+  // A sentence around an element ("over by <span>3.00%</span>"): the words either side of %(amount)s.
+  const around = (text, node) => {
+    const [before, after = ""] = text.split("%(amount)s");
+    return [before, node, after].filter((part) => part !== "");
+  };
 
   class PaletteEditor extends HTMLElement {
     connectedCallback() {
@@ -50,12 +57,12 @@
         const label = document.createElement("span");
         label.className = "palette-segment-label";
         segment.append(label);
-        segment.title = `Colour ${i + 1}`;
+        segment.title = fill(gettext("Colour %(number)s"), { number: i + 1 });
         return segment;
       });
       this.rest = document.createElement("div");
       this.rest.className = "palette-segment palette-rest";
-      this.rest.title = "Not assigned yet";
+      this.rest.title = gettext("Not assigned yet");
       this.limit = document.createElement("div");
       this.limit.className = "palette-limit";
       this.limit.title = "100.00%";
@@ -66,7 +73,7 @@
         divider.dataset.index = String(i);
         divider.setAttribute("role", "slider");
         divider.setAttribute("aria-orientation", "horizontal");
-        divider.setAttribute("aria-label", `Divider between colour ${i + 1} and colour ${i + 2}`);
+        divider.setAttribute("aria-label", fill(gettext("Divider between colour %(first)s and colour %(second)s"), { first: i + 1, second: i + 2 }));
         divider.setAttribute("aria-describedby", "palette-bar-help");
         return divider;
       });
@@ -205,8 +212,13 @@
       number.setAttribute("data-remaining-out", "");
       const left = this.total - assigned;
       number.textContent = `${formatPercent(Math.abs(left))}%`;
-      const parts = left < 0 ? ["over by ", number] : [number, left === 0 ? ` left to assign: exactly ${formatPercent(this.total)}%` : " left to assign"];
-      if (unreadable !== -1) parts.push(` (ratio ${unreadable + 1} is not a percentage like 25.50)`);
+      const parts =
+        left < 0
+          ? around(gettext("over by %(amount)s"), number)
+          : left === 0
+            ? around(fill(gettext("%(amount)s left to assign: exactly %(total)s%"), { amount: "%(amount)s", total: formatPercent(this.total) }), number)
+            : around(gettext("%(amount)s left to assign"), number);
+      if (unreadable !== -1) parts.push(fill(gettext(" (ratio %(number)s is not a percentage like 25.50)"), { number: unreadable + 1 }));
       out.replaceChildren(...parts);
       out.className = left === 0 && unreadable === -1 ? "ok" : "warn";
     }
@@ -234,7 +246,12 @@
         divider.setAttribute("aria-valuenow", formatPercent(at));
         divider.setAttribute(
           "aria-valuetext",
-          `Colour ${i + 1} ${formatPercent(share)}%, colour ${i + 2} ${formatPercent(next)}%`,
+          fill(gettext("Colour %(first)s %(firstShare)s%, colour %(second)s %(secondShare)s%"), {
+            first: i + 1,
+            firstShare: formatPercent(share),
+            second: i + 2,
+            secondShare: formatPercent(next),
+          }),
         );
         if (readable) divider.removeAttribute("aria-disabled");
         else divider.setAttribute("aria-disabled", "true");

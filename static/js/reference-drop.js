@@ -31,7 +31,9 @@
     return [...(event.dataTransfer?.types || [])].includes("Files");
   }
 
-  const boxesText = (n) => `${n} box${n === 1 ? "" : "es"}`;
+  // Words come from Django's JavaScriptCatalog (/jsi18n/, loaded by base.html before this file).
+  const fill = (text, values) => interpolate(text, values, true);
+  const boxesText = (n) => fill(ngettext("%(n)s box", "%(n)s boxes", n), { n });
 
   class ReferenceDrop extends HTMLElement {
     connectedCallback() {
@@ -206,11 +208,22 @@
       const maxBytes = Number(this.dataset.maxBytes);
       for (const file of input.files) {
         if (types.length && file.type && !types.includes(file.type)) {
-          refused.push(`${file.name}: ${file.type} is not accepted (${this.dataset.formats})`);
+          refused.push(fill(gettext("%(file)s: %(type)s is not accepted (%(formats)s)"), { file: file.name, type: file.type, formats: this.dataset.formats }));
         } else if (maxBytes && file.size > maxBytes) {
-          refused.push(`${file.name}: ${(file.size / 1048576).toFixed(1)} MB is over the ${this.dataset.maxBytesLabel} limit`);
+          refused.push(
+            fill(gettext("%(file)s: %(size)s MB is over the %(limit)s limit"), {
+              file: file.name,
+              size: (file.size / 1048576).toFixed(1),
+              limit: this.dataset.maxBytesLabel,
+            }),
+          );
         } else if (kept.files.length >= room) {
-          refused.push(`${file.name}: at most ${this.dataset.max} reference images`);
+          refused.push(
+            fill(ngettext("%(file)s: at most %(most)s reference image", "%(file)s: at most %(most)s reference images", Number(this.dataset.max)), {
+              file: file.name,
+              most: this.dataset.max,
+            }),
+          );
         } else {
           kept.items.add(file);
         }

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
@@ -22,8 +23,8 @@ from studio.pipeline import attention
 from studio.pipeline.models import Job, JobStatus
 
 S = JobStatus
-NOTE_REQUIRED = "“Why” is required: say why you decide this (the note is kept with the job)."
-CHOOSE_A_TASK = "Choose one of the candidate tasks to adopt."
+NOTE_REQUIRED = gettext_lazy("“Why” is required: say why you decide this (the note is kept with the job).")
+CHOOSE_A_TASK = gettext_lazy("Choose one of the candidate tasks to adopt.")
 
 
 def _job_for_user(request: HttpRequest, job_id: int) -> Job:
@@ -74,11 +75,11 @@ def job_attention(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _decide(
-    request: HttpRequest, job_id: int, decision: Callable[[Job, str], object], done: str, *, needs_task: bool = False
+    request: HttpRequest, job_id: int, decision: Callable[[Job, str], object], done: object, *, needs_task: bool = False
 ) -> HttpResponse:
     job = _job_for_user(request, job_id)
     if not attention.can_decide(request.user, job):
-        raise PermissionDenied("Only a team admin (or staff) decides what happens to this job.")
+        raise PermissionDenied(gettext("Only a team admin (or staff) decides what happens to this job."))
     note = request.POST.get("note", "")
     # Re-rendered on a refusal, so nothing the person typed or chose is lost.
     kept = {"note": note, "chosen": request.POST.get("task_id", "").strip()}
@@ -92,7 +93,7 @@ def _decide(
         job.refresh_from_db()
         # 409: the job moved on meanwhile; 400: this decision does not fit the job as it is.
         return _page(request, job, status=409 if exc.conflict else 400, problem=str(exc), **kept)
-    messages.success(request, done.format(job=job))
+    messages.success(request, str(done) % {"id": job.pk, "task": job.task_id})
     return redirect("editor:job_attention", job.pk)
 
 
@@ -103,7 +104,7 @@ def job_adopt_view(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         job_id,
         lambda job, note: attention.job_adopt_task(job=job, task_id=task_id, by=request.user, note=note),
-        "Job {job.pk} now follows provider task {job.task_id}: its images will be stored and charged to it.",
+        gettext_lazy("Job %(id)s now follows provider task %(task)s: its images will be stored and charged to it."),
         needs_task=True,
     )
 
@@ -114,7 +115,7 @@ def job_send_again_view(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         job_id,
         lambda job, note: attention.job_send_again(job=job, by=request.user, note=note),
-        "Job {job.pk} is queued to be sent again.",
+        gettext_lazy("Job %(id)s is queued to be sent again."),
     )
 
 
@@ -124,5 +125,5 @@ def job_give_up_view(request: HttpRequest, job_id: int) -> HttpResponse:
         request,
         job_id,
         lambda job, note: attention.job_give_up(job=job, by=request.user, note=note),
-        "Job {job.pk} was given up: nothing more is sent or charged for it.",
+        gettext_lazy("Job %(id)s was given up: nothing more is sent or charged for it."),
     )

@@ -12,6 +12,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from studio.editor import palette as palettes
 # Read as compose.X by the views, refusals and presenters: the labels belong to composing.
 from studio.editor.labels import PARAMETER_LABELS, FieldError, field_errors, label_for  # noqa: F401
@@ -184,16 +187,16 @@ def compose(draft: Draft, *, seed_source: random.Random | None = None) -> Compos
 
     prompt = draft.prompt.strip()
     if not prompt and not caps.prompt_optional:
-        errors.append(FieldError("Prompt", "write what to generate, or how to change the images"))
+        errors.append(FieldError(_("Prompt"), _("write what to generate, or how to change the images")))
     if function is not None and function.styles:
         prompt = _with_style(prompt, opts.style, function.styles, errors)
     n = None
     if caps.n is not None and not opts.interleave:
-        n = fixed_n(caps, opts) or _whole(opts.n, "Number of images", errors)
+        n = fixed_n(caps, opts) or _whole(opts.n, _("Number of images"), errors)
     max_images = None
     if opts.interleave and caps.interleave is not None:
-        max_images = _whole(opts.max_images or str(caps.interleave.max_images_default), "Images in the answer", errors)
-    seed = _whole(opts.seed, "Seed", errors) if opts.seed.strip() else None
+        max_images = _whole(opts.max_images or str(caps.interleave.max_images_default), _("Images in the answer"), errors)
+    seed = _whole(opts.seed, _("Seed"), errors) if opts.seed.strip() else None
     size = _size(opts, caps, errors) if caps.size is not None else None
     boxes = [_boxes_of(ref, i, errors) if caps.supports_bbox else () for i, ref in enumerate(refs)]
     colours = _palette(draft, caps, errors) if draft.palette_enabled and palette_allowed(draft) else ()
@@ -253,34 +256,41 @@ def dropped(draft: Draft, refs: list[DraftReference]) -> list[str]:
     f = draft.fields
     out: list[str] = []
     if refs and caps.images.count.hi == 0:
-        out.append(f"{len(refs)} reference image{'s' if len(refs) > 1 else ''} ({caps.label} is text-to-image)")
+        out.append(
+            ngettext(
+                "%(count)s reference image (%(model)s is text-to-image)",
+                "%(count)s reference images (%(model)s is text-to-image)",
+                len(refs),
+            )
+            % {"count": len(refs), "model": caps.label}
+        )
     if not caps.supports_bbox:
         with_boxes = [i for i, ref in enumerate(refs, start=1) if any(any(str(v).strip() for v in b) for b in ref.boxes)]
         if with_boxes:
-            out.append("boxes on image " + ", ".join(str(i) for i in with_boxes))
+            out.append(_("boxes on image %(numbers)s") % {"numbers": ", ".join(str(i) for i in with_boxes)})
     if draft.palette_enabled and caps.palette is None:
-        out.append("the colour palette")
+        out.append(_("the colour palette"))
     if f.get("sequential") and not caps.supports_sequential:
-        out.append("image set (sequential)")
+        out.append(_("image set (sequential)"))
     if str(f.get("negative_prompt", "")).strip() and caps.negative_prompt_max_chars is None:
-        out.append("the negative prompt")
+        out.append(_("the negative prompt"))
     if f.get("watermark") and not caps.supports_watermark:
-        out.append("watermark")
+        out.append(_("watermark"))
     if f.get("interleave") and caps.interleave is None:
-        out.append("interleaved text and images")
+        out.append(_("interleaved text and images"))
     one = fixed_n(caps, settings_of(draft))
     if one is not None and str(f.get("n") or one) != str(one) and not (f.get("interleave") and caps.interleave):
-        out.append(f"{f.get('n')} images ({caps.label} makes {one} per request)")
+        out.append(_("%(n)s images (%(model)s makes %(one)s per request)") % {"n": f.get("n"), "model": caps.label, "one": one})
     function = edit_function(caps, settings_of(draft))
     if any(ref.mask for ref in refs) and not (function and function.needs_mask):
-        out.append("the mask on image 1")
+        out.append(_("the mask on image 1"))
     return out
 
 
 def _with_style(prompt: str, style: str, styles: dict[str, str], errors: list[FieldError]) -> str:
     # Reference: 001, local stylization — the style is named in the prompt by its value.
     if style not in styles:
-        errors.append(FieldError("Style", f"choose one of: {', '.join(styles.values())}"))
+        errors.append(FieldError(_("Style"), _("choose one of: %(styles)s") % {"styles": ", ".join(styles.values())}))
         return prompt
     if style in prompt.lower():
         return prompt
@@ -291,7 +301,7 @@ def _number(text: str, label: str, errors: list[FieldError]) -> float | None:
     text = text.strip()
     if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text, re.ASCII):
         return float(text)
-    errors.append(FieldError(label, f"“{text}” is not a number like 1.5"))
+    errors.append(FieldError(label, _("“%(text)s” is not a number like 1.5") % {"text": text}))
     return None
 
 
@@ -323,7 +333,7 @@ def _whole(text: str, label: str, errors: list[FieldError]) -> int | None:
     text = text.strip()
     if re.fullmatch(r"[0-9]+", text, re.ASCII):
         return int(text)
-    errors.append(FieldError(label, f"“{text}” is not a whole number" if text else "is required"))
+    errors.append(FieldError(label, _("“%(text)s” is not a whole number") % {"text": text} if text else _("is required")))
     return None
 
 
@@ -332,8 +342,8 @@ def _size(opts: Settings, caps: ModelCapabilities, errors: list[FieldError]) -> 
         return None
     if opts.size_preset != CUSTOM:
         return opts.size_preset
-    width = _whole(opts.width, "Width", errors)
-    height = _whole(opts.height, "Height", errors)
+    width = _whole(opts.width, _("Width"), errors)
+    height = _whole(opts.height, _("Height"), errors)
     if width is None or height is None:
         return None
     return f"{width}*{height}"
@@ -342,13 +352,13 @@ def _size(opts: Settings, caps: ModelCapabilities, errors: list[FieldError]) -> 
 def _boxes_of(ref: DraftReference, index: int, errors: list[FieldError]) -> tuple[tuple[int, int, int, int], ...]:
     boxes = []
     for slot, values in enumerate(ref.boxes):
-        label = f"Image {index + 1}, box {slot + 1}"
+        label = _("Image %(number)s, box %(box)s") % {"number": index + 1, "box": slot + 1}
         typed = [str(v).strip() for v in values]
         if not any(typed):
             continue
         if not all(typed):
             missing = ", ".join(name for name, v in zip(BOX_FIELDS, typed, strict=True) if not v)
-            errors.append(FieldError(label, f"fill in all of x1, y1, x2, y2 or none ({missing} missing)"))
+            errors.append(FieldError(label, _("fill in all of x1, y1, x2, y2 or none (%(missing)s missing)") % {"missing": missing}))
             continue
         numbers = [_whole(v, f"{label} {name}", errors) for name, v in zip(BOX_FIELDS, typed, strict=True)]
         if None in numbers:
@@ -357,7 +367,11 @@ def _boxes_of(ref: DraftReference, index: int, errors: list[FieldError]) -> tupl
         if x1 < x2 and y1 < y2 and min(x2 - x1, y2 - y1) < BOX_MIN_SIDE:
             # Reversed corners are the validator's to name; this is only about a slip-sized box.
             errors.append(
-                FieldError(label, f"{x2 - x1}×{y2 - y1} px is too small: a box is at least {BOX_MIN_SIDE} px on each side")
+                FieldError(
+                    label,
+                    _("%(width)s×%(height)s px is too small: a box is at least %(min)s px on each side")
+                    % {"width": x2 - x1, "height": y2 - y1, "min": BOX_MIN_SIDE},
+                )
             )
             continue
         boxes.append(tuple(numbers))
@@ -366,23 +380,26 @@ def _boxes_of(ref: DraftReference, index: int, errors: list[FieldError]) -> tupl
 
 def _palette(draft: Draft, caps: ModelCapabilities, errors: list[FieldError]) -> tuple[PaletteColor, ...]:
     swatches: list[tuple[str, int]] = []
+    typed_wrong = False
     for i, entry in enumerate(draft.palette):
+        label = _("Palette colour %(number)s") % {"number": i + 1}
         hex_text = str(entry.get("hex", ""))
         percent_text = str(entry.get("percent", ""))
         hex_value = palettes.normalize_hex(hex_text)
         hundredths = palettes.parse_percent(percent_text)
         if hex_value is None:
-            errors.append(FieldError(f"Palette colour {i + 1}", f"“{hex_text}” is not a hex colour like #1A2B3C"))
+            typed_wrong = True
+            errors.append(FieldError(label, _("“%(text)s” is not a hex colour like #1A2B3C") % {"text": hex_text}))
         if hundredths is None:
-            errors.append(
-                FieldError(f"Palette colour {i + 1}", f"ratio “{percent_text}” is not a percentage like 25.00")
-            )
+            typed_wrong = True
+            errors.append(FieldError(label, _("ratio “%(text)s” is not a percentage like 25.00") % {"text": percent_text}))
         swatches.append((hex_value or hex_text, hundredths or 0))
-    if any(e.label.startswith("Palette") for e in errors):
+    if typed_wrong:
         return ()
     for message in palettes.validate_palette(swatches, model=caps.name):
-        label, _, rest = message.partition(": ")
-        errors.append(FieldError(label, rest) if rest else FieldError("Palette", message))
+        # The palette's messages start with the field they are about ("Palette colour 2: ...").
+        label, _sep, rest = message.partition(": ")
+        errors.append(FieldError(label, rest) if rest else FieldError(_("Palette"), message))
     return tuple(PaletteColor(hex=h, hundredths=r) for h, r in swatches)
 
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from studio.editor import refusals, uploads
 from studio.editor.models import Draft, DraftReference
@@ -125,7 +126,7 @@ def references_add(draft: Draft, files: Sequence) -> tuple[list[DraftReference],
     caps = MODELS[draft.model]
     existing = draft.references.count()
     for upload in files:
-        name = upload.name or "pasted image"
+        name = upload.name or gettext("pasted image")
         try:
             uploads.check_count(existing + len(added), 1, model=caps.name)
         except uploads.UploadRefused as exc:
@@ -192,7 +193,7 @@ def _renumber(draft: Draft, order: list[int]) -> None:
 def reference_mask_save(ref: DraftReference, upload) -> None:
     """Store (or, when nothing is painted, remove) the mask painted on a reference."""
     if upload is None:
-        raise uploads.UploadRefused("Mask: no file was sent")
+        raise uploads.UploadRefused(gettext("Mask: no file was sent"))
     mask = uploads.accept_mask(upload, width=ref.width, height=ref.height)
     if ref.mask:
         ref.mask.delete(save=False)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from studio.pipeline.models import Job, JobStatus, OutputImage
 from studio.wan.capabilities import parse_size
@@ -26,11 +28,11 @@ WAITING = (S.QUEUED, S.SUBMITTING)
 
 # The step in words, for each status a card polls in.
 _STEP_WORDS = {
-    S.QUEUED: "Queued",
-    S.SUBMITTING: "Sending to the provider",
-    S.SUBMITTED: "At the provider, waiting to start",
-    S.RUNNING: "At the provider, generating",
-    S.DOWNLOADING: "Downloading the images",
+    S.QUEUED: gettext_lazy("Queued"),
+    S.SUBMITTING: gettext_lazy("Sending to the provider"),
+    S.SUBMITTED: gettext_lazy("At the provider, waiting to start"),
+    S.RUNNING: gettext_lazy("At the provider, generating"),
+    S.DOWNLOADING: gettext_lazy("Downloading the images"),
 }
 RETRYABLE = frozenset({S.FAILED, S.EXPIRED, S.CANCELED})
 
@@ -100,12 +102,12 @@ def card_for(job: Job, *, now: datetime | None = None) -> JobCard:
 
 
 def step_words(job: Job, ahead: int | None) -> str:
-    words = _STEP_WORDS.get(job.status, job.get_status_display())
+    words = str(_STEP_WORDS.get(job.status, job.get_status_display()))
     if ahead is None:
         return words
     if ahead == 0:
-        return f"{words}, next to be sent"
-    return f"{words}, {ahead} job{'s' if ahead != 1 else ''} ahead"
+        return _("%(step)s, next to be sent") % {"step": words}
+    return ngettext("%(step)s, %(ahead)s job ahead", "%(step)s, %(ahead)s jobs ahead", ahead) % {"step": words, "ahead": ahead}
 
 
 def queue_ahead(job: Job) -> int:
@@ -128,9 +130,11 @@ def typical_seconds(*, team_id: int | None, model: str) -> int | None:
 def elapsed_words(seconds: float, *, done: bool) -> str:
     if done:
         # As the image page's "Total" row says it.
-        return f"{seconds:.1f} s"
+        return _("%(seconds)s s") % {"seconds": f"{seconds:.1f}"}
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+    if minutes:
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": f"{rest:02d}"}
+    return _("%(seconds)s s") % {"seconds": rest}
 
 
 def estimate_words(typical: int | None, sent: float | None) -> str:
@@ -138,13 +142,17 @@ def estimate_words(typical: int | None, sent: float | None) -> str:
     if typical is None:
         return ""
     if sent is None:
-        return f"usually about {_about(typical)} once sent"
+        return _("usually about %(time)s once sent") % {"time": _about(typical)}
     left = typical - int(sent)
-    return f"about {_about(left)} left" if left > 0 else f"taking longer than the usual {_about(typical)}"
+    if left > 0:
+        return _("about %(time)s left") % {"time": _about(left)}
+    return _("taking longer than the usual %(time)s") % {"time": _about(typical)}
 
 
 def _about(seconds: int) -> str:
-    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
+    if seconds < 120:
+        return _("%(seconds)s s") % {"seconds": seconds}
+    return _("%(minutes)s min") % {"minutes": round(seconds / 60)}
 
 
 def _shape(size: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.access import job_for_user
@@ -48,11 +49,11 @@ def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
         return _retry_refused(request, job, str(exc))
     except RequestRefused as exc:
         why = "; ".join(str(e) for e in field_errors(exc.problems, job.references.count()))
-        return _retry_refused(request, job, f"Not sent again: today's rules refuse these settings ({why}).")
+        return _retry_refused(request, job, gettext("Not sent again: today's rules refuse these settings (%(why)s).") % {"why": why})
     except BudgetExceeded as exc:
         return _retry_refused(request, job, exc.message)
     if not request.htmx:
-        messages.success(request, f"Job {job.pk} sent again as job {new_job.pk}.")
+        messages.success(request, gettext("Job %(id)s sent again as job %(new)s.") % {"id": job.pk, "new": new_job.pk})
         return redirect("editor:editor")
     return render(request, "editor/_job_retried.html", {"job": job, "new_job": new_job})
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from fractions import Fraction
 
+from django.utils.translation import gettext, ngettext
 from PIL import Image, UnidentifiedImageError
 
 from studio.editor.uploads import flatten
@@ -124,29 +125,33 @@ def validate_palette(swatches: Sequence[tuple[str, int]], *, model: str) -> list
     """Every problem of a palette as (hex, hundredths) pairs, each naming the field and the limit."""
     caps = get_model(model)
     if caps.palette is None:
-        return [f"Palette: {caps.name} does not take a colour palette."]
+        # "<field>: <problem>", the field and the problem in words apart: compose splits them at ": ".
+        return [f"{gettext('Palette')}: " + gettext("%(model)s does not take a colour palette.") % {"model": caps.name}]
     rules = caps.palette
     problems: list[str] = []
     if len(swatches) not in rules.count:
-        colours = f"{len(swatches)} colour{'' if len(swatches) == 1 else 's'}"
-        problems.append(f"Palette: {colours}; use {rules.count.describe()}.")
+        count = len(swatches)
+        problem = ngettext("%(count)s colour; use %(range)s.", "%(count)s colours; use %(range)s.", count)
+        problems.append(f"{gettext('Palette')}: " + problem % {"count": count, "range": rules.count.describe()})
     ratios_readable = True
     for number, (hex_value, hundredths) in enumerate(swatches, start=1):
+        field = gettext("Palette colour %(number)s") % {"number": number}
         if not isinstance(hex_value, str) or not re.fullmatch(rules.hex_pattern, hex_value, re.ASCII):
-            problems.append(f"Palette colour {number}: “{_shown(hex_value)}” is not a hex colour like #1A2B3C.")
+            problems.append(f"{field}: " + gettext("“%(text)s” is not a hex colour like #1A2B3C.") % {"text": _shown(hex_value)})
         whole = isinstance(hundredths, int) and not isinstance(hundredths, bool)
         if not whole or not 0 <= hundredths <= rules.total_hundredths:
             ratios_readable = False
             problems.append(
-                f"Palette colour {number}: {_shown(hundredths)} is not a share between "
-                f"{format_percent(0)}% and {format_percent(rules.total_hundredths)}%."
+                f"{field}: "
+                + gettext("%(value)s is not a share between %(lo)s%% and %(hi)s%%.")
+                % {"value": _shown(hundredths), "lo": format_percent(0), "hi": format_percent(rules.total_hundredths)}
             )
     if swatches and ratios_readable:
         total = sum(hundredths for _, hundredths in swatches)
         if not rules.adds_up([hundredths for _, hundredths in swatches]):
             problems.append(
-                f"Palette ratios add up to {format_percent(total)}%; "
-                f"they must total exactly {format_percent(rules.total_hundredths)}%."
+                gettext("Palette ratios add up to %(total)s%%; they must total exactly %(exact)s%%.")
+                % {"total": format_percent(total), "exact": format_percent(rules.total_hundredths)}
             )
     return problems
 

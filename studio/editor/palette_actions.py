@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from studio.editor import palette
 from studio.editor.models import Draft, DraftReference
 from studio.pipeline.images import ImageDecodeError
@@ -18,7 +21,7 @@ def apply(draft: Draft, action: str, data: Mapping[str, str]) -> str | None:
     """Change the draft's palette; returns a message when the action cannot be done."""
     rules = get_model(draft.model).palette
     if rules is None:
-        return f"{draft.model} does not take a colour palette."
+        return _("%(model)s does not take a colour palette.") % {"model": draft.model}
     rows = list(draft.palette)
     if action == "toggle":
         # The checkbox itself was saved with the form; switching on starts from a palette: the
@@ -31,18 +34,18 @@ def apply(draft: Draft, action: str, data: Mapping[str, str]) -> str | None:
     elif action == "references":
         refs = draft.ordered_references()
         if not refs:
-            return "Add a reference image first: its main colours become the palette."
+            return _("Add a reference image first: its main colours become the palette.")
         return _use_references(draft, refs, rules.count.lo)
     elif action == "add":
         if len(rows) >= rules.count.hi:
-            return f"A palette has at most {rules.count.hi} colours."
+            return _("A palette has at most %(most)s colours.") % {"most": rules.count.hi}
         rows.append({"hex": "#808080", "percent": palette.format_percent(0)})
     elif action == "remove":
         index = _index(data.get("index"), len(rows))
         if index is None:
-            return "No such colour."
+            return _("No such colour.")
         if len(rows) <= rules.count.lo:
-            return f"A palette needs at least {rules.count.lo} colours."
+            return _("A palette needs at least %(fewest)s colours.") % {"fewest": rules.count.lo}
         rows.pop(index)
     elif action == "even":
         rows = [{**row, "percent": palette.format_percent(h)} for row, h in zip(rows, palette.even_split(len(rows)), strict=True)]
@@ -53,11 +56,11 @@ def apply(draft: Draft, action: str, data: Mapping[str, str]) -> str | None:
         refs = draft.ordered_references()
         index = _index(data.get("extract_image"), len(refs))
         if index is None:
-            return "Choose an image to extract colours from."
+            return _("Choose an image to extract colours from.")
         extracted = palette.extract_palette(_read(refs[index]), count=max(len(rows), rules.count.lo) if rows else rules.recommended)
-        return _use(draft, extracted, f"Image {index + 1} has", rules.count.lo)
+        return _use(draft, extracted, rules.count.lo, image_number=index + 1)
     else:
-        return f"Unknown palette action “{action}”."
+        return _("Unknown palette action “%(action)s”.") % {"action": action}
     draft.palette = rows
     draft.save(update_fields=["palette", "palette_enabled", "updated_at"])
     return None
@@ -67,11 +70,13 @@ def _use_references(draft: Draft, refs: list[DraftReference], fewest: int) -> st
     try:
         swatches = palette.palette_from_references([_read(ref) for ref in refs])
     except ImageDecodeError as exc:
-        return f"The references' colours could not be read: {exc}."
-    return _use(draft, swatches, "Image 1 has" if len(refs) == 1 else f"The {len(refs)} references have", fewest)
+        return _("The references' colours could not be read: %(reason)s.") % {"reason": exc}
+    return _use(draft, swatches, fewest, image_number=1 if len(refs) == 1 else None, references=len(refs))
 
 
-def _use(draft: Draft, swatches: list[tuple[str, int]], found_in: str, fewest: int) -> str | None:
+def _use(
+    draft: Draft, swatches: list[tuple[str, int]], fewest: int, *, image_number: int | None, references: int = 1
+) -> str | None:
     """Make colours found in pictures the palette; says so when they are too few to send."""
     rows = _rows(swatches)
     draft.palette_enabled = True
@@ -79,8 +84,18 @@ def _use(draft: Draft, swatches: list[tuple[str, int]], found_in: str, fewest: i
     draft.save(update_fields=["palette", "palette_enabled", "updated_at"])
     if len(rows) < fewest:
         # What was found is kept to build on.
-        colours = f"{len(rows)} distinct colour{'s' if len(rows) != 1 else ''}"
-        return f"{found_in} only {colours}; add colours until there are at least {fewest}."
+        values = {"number": image_number, "references": references, "count": len(rows), "fewest": fewest}
+        if image_number is not None:
+            return ngettext(
+                "Image %(number)s has only %(count)s distinct colour; add colours until there are at least %(fewest)s.",
+                "Image %(number)s has only %(count)s distinct colours; add colours until there are at least %(fewest)s.",
+                len(rows),
+            ) % values
+        return ngettext(
+            "The %(references)s references have only %(count)s distinct colour; add colours until there are at least %(fewest)s.",
+            "The %(references)s references have only %(count)s distinct colours; add colours until there are at least %(fewest)s.",
+            len(rows),
+        ) % values
     return None
 
 

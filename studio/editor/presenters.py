@@ -7,7 +7,10 @@ import math
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.text import get_text_list
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from studio.accounting import prices
 from studio.editor import compose, palette
@@ -75,9 +78,18 @@ def references_over(draft: Draft, refs: list[DraftReference], most: int) -> str:
     if not most or len(refs) <= most:
         return ""
     first, last = most + 1, len(refs)
-    which = f"image {first}" if first == last else f"images {first}–{last}"
-    images = "reference image" if most == 1 else "reference images"
-    return f"{compose.model_of(draft).label} takes at most {most} {images} here: remove {which} to generate."
+    values = {"model": compose.model_of(draft).label, "most": most, "first": first, "last": last}
+    if first == last:
+        return ngettext(
+            "%(model)s takes at most %(most)s reference image here: remove image %(first)s to generate.",
+            "%(model)s takes at most %(most)s reference images here: remove image %(first)s to generate.",
+            most,
+        ) % values
+    return ngettext(
+        "%(model)s takes at most %(most)s reference image here: remove images %(first)s–%(last)s to generate.",
+        "%(model)s takes at most %(most)s reference images here: remove images %(first)s–%(last)s to generate.",
+        most,
+    ) % values
 
 
 def model_limits(caps: ModelCapabilities, opts: compose.Settings) -> str:
@@ -85,12 +97,15 @@ def model_limits(caps: ModelCapabilities, opts: compose.Settings) -> str:
     parts = []
     one = compose.fixed_n(caps, opts)
     if one is not None and not opts.interleave:
-        parts.append(f"makes {one} image per request" if one == 1 else f"makes {one} images per request")
+        parts.append(ngettext("makes %(n)s image per request", "makes %(n)s images per request", one) % {"n": one})
     if caps.size is None and caps.output_pixels is not None:
-        parts.append("takes no size (the image is shaped like the last reference)")
+        parts.append(_("takes no size (the image is shaped like the last reference)"))
     if not caps.supports_prompt_extend and caps.body_shape is not BodyShape.IMAGE_EDIT:
-        parts.append("does no prompt rewriting")
-    return f"{caps.label} {', '.join(parts[:-1])}{' and ' if len(parts) > 1 else ''}{parts[-1]}." if parts else ""
+        parts.append(_("does no prompt rewriting"))
+    if not parts:
+        return ""
+    # "X makes 1 image per request, takes no size and does no prompt rewriting."
+    return _("%(model)s %(limits)s.") % {"model": caps.label, "limits": get_text_list(parts, _("and"))}
 
 
 def layout_key(draft: Draft) -> tuple:
@@ -107,7 +122,10 @@ def layout_key(draft: Draft) -> tuple:
     )
 
 
-_SIZE_LABELS = {compose.AUTO: "Automatic (follows the last reference)", compose.CUSTOM: "Custom width × height"}
+_SIZE_LABELS = {
+    compose.AUTO: gettext_lazy("Automatic (follows the last reference)"),
+    compose.CUSTOM: gettext_lazy("Custom width × height"),
+}
 
 
 def size_options(caps, mode: Mode) -> list[tuple[str, str]]:
@@ -118,9 +136,9 @@ def size_options(caps, mode: Mode) -> list[tuple[str, str]]:
 
 def _size_label(value: str, default: str) -> str:
     if value in _SIZE_LABELS:
-        return _SIZE_LABELS[value]
+        return str(_SIZE_LABELS[value])
     label = value.replace("*", " × ")
-    return f"{label} (default)" if value == default and "*" in value else label
+    return _("%(size)s (default)") % {"size": label} if value == default and "*" in value else label
 
 
 def editor_context(draft: Draft) -> dict[str, object]:

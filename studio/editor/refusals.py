@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from studio.editor import compose
 from studio.editor.models import Draft
@@ -21,9 +22,9 @@ from studio.wan.capabilities import MODELS, PARAMETERS, Mode, ModelCapabilities
 
 # The page's words for its form fields: the editor's own, and each parameter's draft field.
 FORM_LABELS = {
-    "prompt": "Prompt",
-    "references": "Reference images",
-    "model": "Model",
+    "prompt": gettext_lazy("Prompt"),
+    "references": gettext_lazy("Reference images"),
+    "model": gettext_lazy("Model"),
     **{p.field: p.label for p in PARAMETERS if p.field},
 }
 
@@ -44,10 +45,15 @@ def choice_errors(model: str | None, size: str | None) -> dict[str, compose.Fiel
     chosen = MODELS.get(model) if model is not None else None
     if model is not None and chosen is None:
         names = ", ".join(MODELS)
-        errors["model"] = compose.FieldError("Model", f"“{model[:60]}” is not one of the studio's models ({names})")
+        errors["model"] = compose.FieldError(
+            gettext("Model"), gettext("“%(model)s” is not one of the studio's models (%(names)s)") % {"model": model[:60], "names": names}
+        )
     if size is not None and size.strip() not in _KNOWN_SIZES:
-        offered = f"{chosen.label} offers" if chosen else "the editor offers"
-        errors["size_preset"] = compose.FieldError("Size", f"“{size[:60]}” is not a size {offered}; choose a listed size or Custom")
+        if chosen:
+            message = gettext("“%(size)s” is not a size %(model)s offers; choose a listed size or Custom")
+        else:
+            message = gettext("“%(size)s” is not a size the editor offers; choose a listed size or Custom")
+        errors["size_preset"] = compose.FieldError(gettext("Size"), message % {"size": size[:60], "model": chosen.label if chosen else ""})
     return errors
 
 
@@ -62,8 +68,12 @@ def refusal_errors(refusals: list[FormRefusal], caps: ModelCapabilities) -> list
         limit = refusal.limit
         most = {"prompt": caps.prompt_max_chars, "negative_prompt": caps.negative_prompt_max_chars}.get(refusal.field)
         if most and refusal.sent_bytes:
-            limit = f"{refusal.sent} was sent; {caps.label} takes at most {most:,} characters"
-        errors.append(compose.FieldError(FORM_LABELS.get(refusal.field, refusal.field[:60]), limit))
+            limit = gettext("%(sent)s was sent; %(model)s takes at most %(most)s characters") % {
+                "sent": refusal.sent,
+                "model": caps.label,
+                "most": f"{most:,}",
+            }
+        errors.append(compose.FieldError(str(FORM_LABELS.get(refusal.field, refusal.field[:60])), limit))
     return errors
 
 

@@ -16,6 +16,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from studio.pipeline.images import (
@@ -39,11 +41,12 @@ _SIXTEEN_BIT_GREY = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 # Lab, YCbCr) profile would be wrong on the converted pixels, so it is dropped.
 _PROFILE_SURVIVES = _GREY_MODES | {"RGB", "RGBA", "RGBa", "RGBX", "P", "PA"}
 
-NOTE_FLATTENED = "Transparency was flattened onto white: the API does not accept alpha."
-NOTE_OPAQUE_ALPHA = "The alpha channel (fully opaque) was removed: the API does not accept alpha."
-NOTE_ROTATED = "Turned upright using the photo's EXIF orientation."
-NOTE_METADATA = "Camera and location metadata (EXIF, GPS, XMP) were removed."
-NOTE_FIRST_FRAME = "Only the first frame of the animation was kept."
+# Lazy: the notes are put into words when stored, in the language of the person uploading.
+NOTE_FLATTENED = gettext_lazy("Transparency was flattened onto white: the API does not accept alpha.")
+NOTE_OPAQUE_ALPHA = gettext_lazy("The alpha channel (fully opaque) was removed: the API does not accept alpha.")
+NOTE_ROTATED = gettext_lazy("Turned upright using the photo's EXIF orientation.")
+NOTE_METADATA = gettext_lazy("Camera and location metadata (EXIF, GPS, XMP) were removed.")
+NOTE_FIRST_FRAME = gettext_lazy("Only the first frame of the animation was kept.")
 
 # A TIFF's own structure (size, compression, strips) reads as EXIF tags; only these say something
 # about the camera, the place, the software or the person (wanx2.1 takes TIFF uploads).
@@ -81,7 +84,7 @@ class AcceptedReference:
 def accept_reference(filename: str, data: bytes | BinaryIO, *, model: str) -> AcceptedReference:
     """The upload made ready for the API, or UploadRefused saying which limit it breaks."""
     limits = get_model(model).images
-    name = filename or "The file"
+    name = filename or _("The file")
     raw = _read_within(name, data, limits)
     image, source_format = _open(name, raw, limits)
     try:
@@ -125,7 +128,7 @@ def _prepare(name: str, image: Image.Image, source_format: str, limits: ImageLim
         height=clean.height,
         flattened_alpha=flattened_alpha,
         rotated=rotated,
-        notes=tuple(notes + encode_notes),
+        notes=tuple(str(note) for note in notes + encode_notes),
     )
 
 
@@ -139,9 +142,20 @@ def check_count(existing: int, adding: int, *, model: str) -> None:
     if last <= most:
         return
     first = max(existing, most) + 1
-    which = f"Image {first}" if first == last else f"Images {first}–{last}"
     # Reference: 002, "Image quantity limits".
-    raise UploadRefused(f"{which} refused: {caps.name} takes at most {most} reference images")
+    if first == last:
+        message = ngettext(
+            "Image %(first)s refused: %(model)s takes at most %(most)s reference image",
+            "Image %(first)s refused: %(model)s takes at most %(most)s reference images",
+            most,
+        )
+    else:
+        message = ngettext(
+            "Images %(first)s–%(last)s refused: %(model)s takes at most %(most)s reference image",
+            "Images %(first)s–%(last)s refused: %(model)s takes at most %(most)s reference images",
+            most,
+        )
+    raise UploadRefused(message % {"first": first, "last": last, "model": caps.name, "most": most})
 
 
 def flatten(image: Image.Image, *, mode: str) -> Image.Image:
@@ -179,7 +193,7 @@ def _read_within(name: str, data: bytes | BinaryIO, limits: ImageLimits) -> byte
     if size is None or size > limits.max_bytes:
         raise UploadRefused(f"{name}: {_too_big(size, limits.max_bytes)}")
     if not raw:
-        raise UploadRefused(f"{name}: the file is empty")
+        raise UploadRefused(_("%(file)s: the file is empty") % {"file": name})
     return raw
 
 
@@ -190,12 +204,12 @@ def _megabytes(byte_count: int) -> str:
 def _too_big(size: int | None, max_bytes: int) -> str:
     limit = _megabytes(max_bytes)
     if size is None:
-        return f"the file is over the {limit} limit"
+        return _("the file is over the %(limit)s limit") % {"limit": limit}
     shown = f"{size / _MIB:.1f} MB"
     if round(size / _MIB, 1) <= max_bytes / _MIB:
         # Just over the limit, where one decimal would read as within it ("20.0 MB").
-        shown = f"{size:,} bytes"
-    return f"{shown} is over the {limit} limit"
+        shown = _("%(bytes)s bytes") % {"bytes": f"{size:,}"}
+    return _("%(size)s is over the %(limit)s limit") % {"size": shown, "limit": limit}
 
 
 def _open(name: str, raw: bytes, limits: ImageLimits) -> tuple[Image.Image, str]:
@@ -228,8 +242,12 @@ def _open(name: str, raw: bytes, limits: ImageLimits) -> tuple[Image.Image, str]
 
 
 def _damaged(name: str, source_format: str | None) -> str:
-    kind = f"{source_format} file" if source_format else "file"
-    return f"{name}: the {kind} is damaged or cut short and could not be decoded"
+    if source_format:
+        return _("%(file)s: the %(format)s file is damaged or cut short and could not be decoded") % {
+            "file": name,
+            "format": source_format,
+        }
+    return _("%(file)s: the file is damaged or cut short and could not be decoded") % {"file": name}
 
 
 def _unaccepted(name: str, raw: bytes, limits: ImageLimits) -> str:
@@ -239,21 +257,28 @@ def _unaccepted(name: str, raw: bytes, limits: ImageLimits) -> str:
         # Identifies GIF, TIFF, AVIF... from the header only, without decoding their pixels.
         found = inspect_image(raw).format
     except ImageDecodeError:
-        return f"{name}: not an image ({accepted})"
-    return f"{name}: {found} is not accepted ({accepted})"
+        return _("%(file)s: not an image (%(accepted)s)") % {"file": name, "accepted": accepted}
+    return _("%(file)s: %(format)s is not accepted (%(accepted)s)") % {"file": name, "format": found, "accepted": accepted}
 
 
 def _accepted_formats(limits: ImageLimits) -> str:
     names = list(limits.formats)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("%(formats)s or %(last)s") % {"formats": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def _bomb(name: str, size: tuple[int, int] | None) -> str:
-    claimed = f"{size[0]}×{size[1]} px is" if size else "the image claims"
-    return (
-        f"{name}: {claimed} more than the {PIXEL_BOUND:,} pixels an image may have; "
+    values = {"file": name, "bound": f"{PIXEL_BOUND:,}"}
+    if size:
+        return _(
+            "%(file)s: %(width)s×%(height)s px is more than the %(bound)s pixels an image may have; "
+            "refused without decoding (it could be a decompression bomb)"
+        ) % {**values, "width": size[0], "height": size[1]}
+    return _(
+        "%(file)s: the image claims more than the %(bound)s pixels an image may have; "
         "refused without decoding (it could be a decompression bomb)"
-    )
+    ) % values
 
 
 def _check_shape(name: str, size: tuple[int, int], limits: ImageLimits) -> None:
@@ -262,15 +287,18 @@ def _check_shape(name: str, size: tuple[int, int], limits: ImageLimits) -> None:
     side = limits.side
     if width not in side or height not in side:
         if min(width, height) >= side.lo:
-            verdict = "too large"
+            message = _("%(file)s: %(width)s×%(height)s px is too large (each side must be %(sides)s px)")
         elif max(width, height) <= side.hi:
-            verdict = "too small"
+            message = _("%(file)s: %(width)s×%(height)s px is too small (each side must be %(sides)s px)")
         else:
-            verdict = "outside the allowed size"
-        raise UploadRefused(f"{name}: {width}×{height} px is {verdict} (each side must be {side.describe()} px)")
+            message = _("%(file)s: %(width)s×%(height)s px is outside the allowed size (each side must be %(sides)s px)")
+        raise UploadRefused(message % {"file": name, "width": width, "height": height, "sides": side.describe()})
     if not aspect_within(width, height, limits.max_aspect):
         most = limits.max_aspect
-        raise UploadRefused(f"{name}: aspect ratio {format_aspect(width, height)} is outside 1:{most}–{most}:1")
+        raise UploadRefused(
+            _("%(file)s: aspect ratio %(aspect)s is outside 1:%(most)s–%(most)s:1")
+            % {"file": name, "aspect": format_aspect(width, height), "most": most}
+        )
 
 
 def _has_see_through_pixels(image: Image.Image) -> bool:
@@ -298,16 +326,19 @@ def _encode(
         content = _save(image, "PNG", **extra)
         if len(content) <= limits.max_bytes:
             if source_format != "PNG":
-                notes.append(f"Converted from {source_format} to PNG, which keeps every pixel.")
+                notes.append(_("Converted from %(format)s to PNG, which keeps every pixel.") % {"format": source_format})
             return content, "PNG", notes
-        notes.append(f"Saved as JPEG: as a PNG it would be over the {limit} limit.")
+        notes.append(_("Saved as JPEG: as a PNG it would be over the %(limit)s limit.") % {"limit": limit})
     for quality in _JPEG_QUALITIES:
         content = _save(image, "JPEG", quality=quality, **extra)
         if len(content) <= limits.max_bytes:
             if quality != _JPEG_QUALITIES[0]:
-                notes.append(f"Saved at JPEG quality {quality} to stay within the {limit} limit.")
+                notes.append(_("Saved at JPEG quality %(quality)s to stay within the %(limit)s limit.") % {"quality": quality, "limit": limit})
             return content, "JPEG", notes
-    raise UploadRefused(f"{name}: even as a JPEG at quality {_JPEG_QUALITIES[-1]} it is over the {limit} limit")
+    raise UploadRefused(
+        _("%(file)s: even as a JPEG at quality %(quality)s it is over the %(limit)s limit")
+        % {"file": name, "quality": _JPEG_QUALITIES[-1], "limit": limit}
+    )
 
 
 def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -326,12 +357,15 @@ def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | N
     None when nothing is painted (no mask)."""
     raw = data if isinstance(data, bytes) else data.read(MASK_MAX_BYTES + 1)
     if len(raw) > MASK_MAX_BYTES:
-        raise UploadRefused(f"Mask: the file is larger than {_megabytes(MASK_MAX_BYTES)}")
+        raise UploadRefused(_("Mask: the file is larger than %(limit)s") % {"limit": _megabytes(MASK_MAX_BYTES)})
     try:
         # The editor paints masks and sends them as PNG; no other decoder runs on one.
         with Image.open(io.BytesIO(raw), formats=["PNG"]) as img:
             if img.size != (width, height):
-                raise UploadRefused(f"Mask: must be {width}×{height} px like image 1, not {img.size[0]}×{img.size[1]}")
+                raise UploadRefused(
+                    _("Mask: must be %(width)s×%(height)s px like image 1, not %(got_width)s×%(got_height)s")
+                    % {"width": width, "height": height, "got_width": img.size[0], "got_height": img.size[1]}
+                )
             img.load()
             grey = img.convert("L")
             if img.has_transparency_data:
@@ -342,7 +376,7 @@ def accept_mask(data: bytes | BinaryIO, *, width: int, height: int) -> bytes | N
     except UploadRefused:
         raise
     except UnidentifiedImageError:
-        raise UploadRefused("Mask: not a PNG image (the editor sends the painted mask as PNG)") from None
+        raise UploadRefused(_("Mask: not a PNG image (the editor sends the painted mask as PNG)")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(_bomb("Mask", None)) from None
     except _BROKEN_FILE_ERRORS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -40,7 +41,7 @@ def draft_open(request: HttpRequest, draft_id: int) -> HttpResponse:
     wanted = get_object_or_404(Draft, pk=draft_id, owner=request.user)
     leaving = drafts.draft_save(Draft.current_for(request.user), request.POST)
     drafts.draft_open(draft=wanted, leaving=leaving)
-    messages.success(request, "Your previous draft is open again; the one you left is kept, one click away.")
+    messages.success(request, gettext("Your previous draft is open again; the one you left is kept, one click away."))
     if request.htmx:
         return HttpResponseClientRedirect(reverse("editor:editor"))
     return redirect("editor:editor")
@@ -142,11 +143,11 @@ def generate(request: HttpRequest) -> HttpResponse:
         if not request.htmx:
             messages.error(request, exc.message)
             return redirect("editor:editor")
-        return _refused(request, [compose.FieldError("Budget", exc.message)])
+        return _refused(request, [compose.FieldError(gettext("Budget"), exc.message)])
     # A draft started from a review comment: the comment learns which job answers it.
     region_comments.comment_link_job(draft=draft, job=job)
     if not request.htmx:
-        messages.success(request, "Job queued.")
+        messages.success(request, gettext("Job queued."))
         return redirect("editor:editor")
     return render(request, "editor/_generate_result.html", {"job": job, "new_job": True})
 

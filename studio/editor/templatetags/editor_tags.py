@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from studio.editor import job_cards
 from studio.pipeline.attention import can_decide
@@ -10,11 +11,11 @@ register = template.Library()
 
 S = JobStatus
 _STEPS = (
-    (S.QUEUED, "Queued"),
-    (S.SUBMITTED, "Submitted"),
-    (S.RUNNING, "Running"),
-    (S.DOWNLOADING, "Downloading"),
-    (S.SUCCEEDED, "Done"),
+    (S.QUEUED, pgettext_lazy("job step", "Queued")),
+    (S.SUBMITTED, pgettext_lazy("job step", "Submitted")),
+    (S.RUNNING, pgettext_lazy("job step", "Running")),
+    (S.DOWNLOADING, pgettext_lazy("job step", "Downloading")),
+    (S.SUCCEEDED, pgettext_lazy("job step", "Done")),
 )
 # Where each status sits on the happy path.
 _PLACE = {S.QUEUED: 0, S.SUBMITTING: 0, S.SUBMITTED: 1, S.RUNNING: 2, S.DOWNLOADING: 3, S.SUCCEEDED: 4}
@@ -41,27 +42,27 @@ def job_card(job: Job) -> job_cards.JobCard:
 
 # What a "needs attention" job is waiting for, and what was done to it, in words.
 _REASONS = {
-    "sync_lost": "Synchronous answer lost",
-    "ambiguous": "Several tasks could be its own",
-    "list_unavailable": "Provider's task list unreadable",
+    "sync_lost": gettext_lazy("Synchronous answer lost"),
+    "ambiguous": gettext_lazy("Several tasks could be its own"),
+    "list_unavailable": gettext_lazy("Provider's task list unreadable"),
 }
 _ACTIONS = {
-    "parked": "Left for a person",
-    "adopted": "Adopted a provider task",
-    "resent": "Sent again",
-    "given_up": "Given up",
+    "parked": gettext_lazy("Left for a person"),
+    "adopted": gettext_lazy("Adopted a provider task"),
+    "resent": gettext_lazy("Sent again"),
+    "given_up": gettext_lazy("Given up"),
 }
 
 
 @register.filter
 def attention_reason(job: Job) -> str:
     reason = (job.attention or {}).get("reason", "")
-    return _REASONS.get(reason, reason or "Unknown")
+    return str(_REASONS.get(reason, reason or gettext_lazy("Unknown")))
 
 
 @register.filter
 def event_action(action: str) -> str:
-    return _ACTIONS.get(action, action.replace("_", " ").capitalize())
+    return str(_ACTIONS.get(action, action.replace("_", " ").capitalize()))
 
 
 @register.filter
