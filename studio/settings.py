@@ -149,7 +149,7 @@ LOGOUT_REDIRECT_URL = "login"
 # (studio.accounts.language). Dates, numbers and money follow the language (Django's own formats).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "studio" / "locale"]
 # The cookie outlives a logout, so the login page keeps the last language chosen in this browser.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"

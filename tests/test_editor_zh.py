@@ -17,7 +17,7 @@ from studio.editor.models import Draft
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans,zh;q=0.9,en;q=0.5"}
-LOCALE = Path(django_settings.BASE_DIR) / "locale"
+LOCALE = Path(django_settings.BASE_DIR) / "studio" / "locale"
 
 
 def _compiled() -> None:

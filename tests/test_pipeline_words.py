@@ -38,7 +38,7 @@ def chinese(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def test_every_choice_a_page_shows_reads_in_chinese(chinese) -> None:
-    assert S.QUEUED.label == "排队" and S.SUCCEEDED.label == "完成" and S.UNKNOWN_OUTCOME.label == "待处理"
+    assert S.QUEUED.label == "排队中" and S.SUCCEEDED.label == "完成" and S.UNKNOWN_OUTCOME.label == "待处理"
     assert ReviewState.APPROVED.label == "已通过" and ReviewState.CHANGES_REQUESTED.label == "需修改"
     assert Role.REVIEWER.label == "审核员"
     for choices in (S, ReviewState, Role):

@@ -6,7 +6,7 @@ fuzzy message, and every msgid the code has must already be in the committed cat
 lists the msgids concerned, so whoever merges knows what to translate.
 
 To update the catalogs (README, "翻译"): run the makemessages commands in MAKEMESSAGES below from
-the repository's top, translate the new msgstr in locale/zh_Hans/LC_MESSAGES/*.po, then
+the repository's top, translate the new msgstr in studio/locale/zh_Hans/LC_MESSAGES/*.po, then
 `python manage.py compile_catalogs`.
 """
 
@@ -35,7 +35,7 @@ STATISTICS = re.compile(r"(?:(\d+) translated messages?)?(?:, )?(?:(\d+) fuzzy t
 
 
 def committed(domain: str) -> Path:
-    return REPO / "locale" / LOCALE / "LC_MESSAGES" / f"{domain}.po"
+    return REPO / "studio" / "locale" / LOCALE / "LC_MESSAGES" / f"{domain}.po"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def extracted(tmp_path_factory) -> dict[str, Path]:
     for domain, command in MAKEMESSAGES.items():
         run = subprocess.run([sys.executable, *command], cwd=copy, env=env, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, f"makemessages -d {domain} failed:\n{run.stdout}\n{run.stderr}"
-    return {domain: copy / "locale" / LOCALE / "LC_MESSAGES" / f"{domain}.po" for domain in DOMAINS}
+    return {domain: copy / "studio" / "locale" / LOCALE / "LC_MESSAGES" / f"{domain}.po" for domain in DOMAINS}
 
 
 def label(entry: polib.POEntry) -> str:
@@ -77,7 +77,8 @@ def test_msgfmt_counts_no_untranslated_and_no_fuzzy_message(extracted, domain):
         pytest.skip(f"the code has no {domain} strings")
     run = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(path)], capture_output=True, text=True)
     assert run.returncode == 0, f"msgfmt --check refused {domain}.po:\n{run.stderr}"
-    counts = STATISTICS.match(run.stderr.strip())
+    # The counts are msgfmt's last line (warnings about the header may come before it).
+    counts = STATISTICS.match(run.stderr.strip().splitlines()[-1])
     assert counts is not None and counts.group(0), run.stderr
     fuzzy, untranslated = int(counts.group(2) or 0), int(counts.group(3) or 0)
     catalog = polib.pofile(str(path))
@@ -98,7 +99,7 @@ def test_the_committed_catalog_has_every_msgid_of_the_code(extracted, domain):
     known = {(e.msgctxt, e.msgid) for e in polib.pofile(str(have)) if not e.obsolete} if have.exists() else set()
     missing = [e for e in wanted if (e.msgctxt, e.msgid) not in known]
     assert missing == [], (
-        f"{len(missing)} msgids of the code are not in locale/{LOCALE}/LC_MESSAGES/{domain}.po "
+        f"{len(missing)} msgids of the code are not in studio/locale/{LOCALE}/LC_MESSAGES/{domain}.po "
         f"(run makemessages, see this module's docstring):\n{listing(missing)}"
     )
 

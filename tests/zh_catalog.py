@@ -1,4 +1,4 @@
-"""The zh-Hans catalog compiled for a test from locale/, wherever the settings point: tests that
+"""The zh-Hans catalog compiled for a test from studio/locale/, wherever the settings point: tests that
 read Chinese compile the .po themselves, so they never depend on a stale .mo (none is committed)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
-PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+PO = ROOT / "studio" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 
 

@@ -18,7 +18,7 @@ import polib
 
 from studio.wan.capabilities import MODELS
 
-CATALOGS = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+CATALOGS = Path(__file__).resolve().parent.parent / "studio" / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 # Names written the same in every language: products, the provider, file formats and the keys a
 # Chinese keyboard labels in English too (better still inside <kbd>, which is skipped anyway).

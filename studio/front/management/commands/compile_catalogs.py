@@ -1,4 +1,4 @@
-"""Compile the translation catalogs (locale/*/LC_MESSAGES/*.po) into the .mo files Django reads.
+"""Compile the translation catalogs (studio/locale/*/LC_MESSAGES/*.po) into the .mo files Django reads.
 
 Pure Python (polib), so `make run` works on a machine without GNU gettext and without root;
 Django's own compilemessages needs `msgfmt`. The .mo files are build output, never committed.
@@ -32,7 +32,7 @@ def compile_catalogs(*, force: bool = False) -> list[Path]:
 
 
 class Command(BaseCommand):
-    help = "Compile locale/*/LC_MESSAGES/*.po into .mo files (pure Python; no GNU gettext needed)."
+    help = "Compile studio/locale/*/LC_MESSAGES/*.po into .mo files (pure Python; no GNU gettext needed)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="recompile even catalogs whose .mo is newer")
