@@ -42,7 +42,10 @@ class ImageCompare extends HTMLElement {
     this.over.style.clipPath = `inset(0 0 0 ${value}%)`;
     this.handle.style.left = `${value}%`;
     this.handle.setAttribute("aria-valuenow", String(value));
-    this.handle.setAttribute("aria-valuetext", `${value}%: first image left of the line, second right of it`);
+    this.handle.setAttribute(
+      "aria-valuetext",
+      interpolate(gettext("%(percent)s: first image left of the line, second right of it"), { percent: `${value}%` }, true),
+    );
   }
 
   onKey(event) {

@@ -68,7 +68,7 @@ class GalleryGrid extends HTMLElement {
     close.type = "button";
     close.className = "link toast-close";
     close.dataset.toastClose = "";
-    close.setAttribute("aria-label", "Dismiss this message");
+    close.setAttribute("aria-label", gettext("Dismiss this message"));
     close.textContent = "×";
     toast.replaceChildren(text, close);
   }

@@ -62,7 +62,11 @@ class GalleryLightbox extends HTMLElement {
     this.image.width = Number(link.dataset.w);
     this.image.height = Number(link.dataset.h);
     this.image.alt = link.querySelector("img")?.alt || link.dataset.title;
-    this.querySelector(".lightbox-title").textContent = `${link.dataset.title} · ${at + 1} of ${links.length} shown`;
+    this.querySelector(".lightbox-title").textContent = interpolate(
+      gettext("%(title)s · %(at)s of %(shown)s shown"),
+      { title: link.dataset.title, at: at + 1, shown: links.length },
+      true,
+    );
     this.querySelector(".lightbox-caption").textContent = link.dataset.caption;
     this.querySelector(".lightbox-page").href = link.href;
     this.querySelector('[data-step="-1"]').disabled = at <= 0;

@@ -13,10 +13,10 @@ class CopyLink extends HTMLElement {
       if (!field) return;
       try {
         await navigator.clipboard.writeText(field.value);
-        if (status) status.textContent = "Copied.";
+        if (status) status.textContent = gettext("Copied.");
       } catch {
         field.select();
-        if (status) status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+        if (status) status.textContent = gettext("Selected: press Ctrl+C (⌘C) to copy.");
       }
     });
   }

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Membership, Role, Team
 
@@ -17,7 +18,7 @@ class MembershipFormSet(BaseInlineFormSet):
         # The team page refuses to remove or demote the last admin (teams._keep_an_admin); so does this.
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if kept and not any(f.cleaned_data.get("role") == Role.ADMIN for f in kept):
-            raise ValidationError("A team needs at least one admin.")
+            raise ValidationError(_("A team needs at least one admin."))
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,10 +43,10 @@ class TeamAdmin(admin.ModelAdmin):
             members_n=Count("memberships", distinct=True), jobs_n=Count("jobs", distinct=True)
         )
 
-    @admin.display(description="Members", ordering="members_n")
+    @admin.display(description=_("Members"), ordering="members_n")
     def member_count(self, team: Team) -> int:
         return team.members_n
 
-    @admin.display(description="Jobs", ordering="jobs_n")
+    @admin.display(description=_("Jobs"), ordering="jobs_n")
     def job_count(self, team: Team) -> int:
         return team.jobs_n

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from studio.accounts.models import Membership, Role, Team
 
@@ -90,18 +91,18 @@ def member_add(*, team: Team, username: str, role: str = Role.MEMBER) -> Members
 
     user = get_user_model().objects.filter(username=username.strip()).first()
     if user is None:
-        raise MembershipError(f"There is no user called “{username.strip()}”.")
+        raise MembershipError(_("There is no user called “%(name)s”.") % {"name": username.strip()})
     if role not in Role.values:
-        raise MembershipError(f"“{role}” is not a role (member, reviewer or admin).")
+        raise MembershipError(_("“%(role)s” is not a role (member, reviewer or admin).") % {"role": role})
     membership, created = Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
     if not created:
-        raise MembershipError(f"{user.username} is already in {team.name}.")
+        raise MembershipError(_("%(user)s is already in %(team)s.") % {"user": user.username, "team": team.name})
     return membership
 
 
 def member_set_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
-        raise MembershipError(f"“{role}” is not a role (member, reviewer or admin).")
+        raise MembershipError(_("“%(role)s” is not a role (member, reviewer or admin).") % {"role": role})
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(membership)
     membership.role = role
@@ -118,4 +119,4 @@ def member_remove(*, membership: Membership) -> None:
 def _keep_an_admin(leaving: Membership) -> None:
     others = Membership.objects.filter(team_id=leaving.team_id, role=Role.ADMIN).exclude(pk=leaving.pk)
     if not others.exists():
-        raise MembershipError(f"{leaving.team.name} needs at least one admin.")
+        raise MembershipError(_("%(team)s needs at least one admin.") % {"team": leaving.team.name})

@@ -13,6 +13,7 @@ import math
 import time
 
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 USERNAME_MAX_FAILURES = 5
 # An office behind one address shares it, so the address gets more room than one account.
@@ -61,7 +62,11 @@ def record_success(username: str) -> None:
 
 def lockout_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return (
-        f"Too many failed logins. Logging in is paused for {minutes} minute{'s' if minutes != 1 else ''}; "
-        "try again then, or ask a team admin to reset your password."
+    text = ngettext(
+        "Too many failed logins. Logging in is paused for %(minutes)s minute; "
+        "try again then, or ask a team admin to reset your password.",
+        "Too many failed logins. Logging in is paused for %(minutes)s minutes; "
+        "try again then, or ask a team admin to reset your password.",
+        minutes,
     )
+    return text % {"minutes": minutes}

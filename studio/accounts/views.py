@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from studio.accounts import teams
@@ -38,7 +39,7 @@ def _admin_membership(request: HttpRequest) -> Membership | HttpResponse:
     if membership is None:
         return render(request, "accounts/no_team.html", status=404)
     if not teams.can_administer(membership):
-        return HttpResponseForbidden("Only a team admin can change members.")
+        return HttpResponseForbidden(_("Only a team admin can change members."))
     return membership
 
 
@@ -52,7 +53,8 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     except teams.MembershipError as exc:
         # The form again, with what was typed and why it was refused next to the field.
         return _team_page(request, admin, invite_problem=str(exc), status=422)
-    messages.success(request, f"{added.user.username} joined {admin.team.name} as {added.get_role_display().lower()}.")
+    names = {"user": added.user.username, "team": admin.team.name, "role": added.get_role_display().lower()}
+    messages.success(request, _("%(user)s joined %(team)s as %(role)s.") % names)
     return redirect("team")
 
 
@@ -65,10 +67,11 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
         if request.POST.get("action") == "remove":
             teams.member_remove(membership=target)
-            messages.success(request, f"{target.user.username} was removed from {admin.team.name}.")
+            messages.success(request, _("%(user)s was removed from %(team)s.") % {"user": target.user.username, "team": admin.team.name})
         else:
             teams.member_set_role(membership=target, role=request.POST.get("role", ""))
-            messages.success(request, f"{target.user.username} is now {target.get_role_display().lower()}.")
+            names = {"user": target.user.username, "role": target.get_role_display().lower()}
+            messages.success(request, _("%(user)s is now %(role)s.") % names)
     except teams.MembershipError as exc:
         messages.error(request, str(exc))
     return redirect("team")
@@ -78,7 +81,7 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
 def team_switch(request: HttpRequest) -> HttpResponse:
     team_id = request.POST.get("team", "")
     team = teams.switch_team(request, parse_whole(team_id) or -1)
-    messages.success(request, f"Now working in {team.name}.")
+    messages.success(request, _("Now working in %(team)s.") % {"team": team.name})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "/"

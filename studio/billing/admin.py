@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from studio.accounting.models import LedgerEntry, TeamBudget, UnitPrice
 from studio.accounting.prices import EMULATOR_REGION
@@ -30,7 +31,7 @@ class UnitPriceAdmin(admin.ModelAdmin):
     list_filter = ["model", "region"]
     ordering = ["model", "region", "-effective_from"]
 
-    @admin.display(boolean=True, description="In effect")
+    @admin.display(boolean=True, description=_("In effect"))
     def in_effect(self, obj: UnitPrice) -> bool:
         return obj.in_effect
 

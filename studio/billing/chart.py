@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import ngettext
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -87,5 +89,5 @@ def bar_chart(points: list[tuple[str, Decimal]], *, title: str, unit: str) -> Ba
 
 def _text(value: Decimal, unit: str) -> str:
     if unit == "images":
-        return f"{int(value)} image{'s' if value != 1 else ''}"
+        return ngettext("%(n)s image", "%(n)s images", int(value)) % {"n": int(value)}
     return format_money(value, unit)

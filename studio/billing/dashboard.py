@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.accounting.models import LedgerEntry
 from studio.billing import chart
@@ -94,10 +95,10 @@ def _narrow(qs: QuerySet, filters: Filters, *, when: str, user: str) -> QuerySet
 def numbers_for(filters: Filters) -> Numbers:
     numbers = Numbers(filters)
     entries = ledger_entries(filters)
-    numbers.totals = _group(entries, None, lambda _: "Total")
+    numbers.totals = _group(entries, None, lambda _key: _("Total"))
     numbers.images = sum(row.images for row in numbers.totals)
     numbers.by_model = _group(entries, "model", str)
-    numbers.by_team = _group(entries, "team__name", lambda name: name or "(no team)")
+    numbers.by_team = _group(entries, "team__name", lambda name: name or _("(no team)"))
     numbers.by_user = _group(entries, "user__username", str)
     numbers.unpriced_images = entries.filter(unit_price__isnull=True).aggregate(n=Sum("image_count"))["n"] or 0
     numbers.by_day = _by_day(entries, filters)
@@ -109,8 +110,8 @@ def numbers_for(filters: Filters) -> Numbers:
     for row in numbers.by_day:
         images[row.label] = images.get(row.label, Decimal(0)) + row.images
         cost[row.label] = cost.get(row.label, Decimal(0)) + (row.cost if row.currency in (currency, "") else 0)
-    numbers.images_chart = chart.bar_chart(list(images.items()), title="Images per day", unit="images")
-    numbers.cost_chart = chart.bar_chart(list(cost.items()), title=f"Cost per day ({currency})", unit=currency)
+    numbers.images_chart = chart.bar_chart(list(images.items()), title=_("Images per day"), unit="images")
+    numbers.cost_chart = chart.bar_chart(list(cost.items()), title=_("Cost per day (%(currency)s)") % {"currency": currency}, unit=currency)
     return numbers
 
 

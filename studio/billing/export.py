@@ -1,4 +1,10 @@
-"""The ledger as CSV, one row per entry, for the dashboard's filters."""
+"""The ledger as CSV, one row per entry, for the dashboard's filters.
+
+The file is for scripts and spreadsheets, so it is the same in every language: the header row is
+the stable machine row COLUMNS below (English snake_case ids, never translated), kinds and codes are
+the stored values, times ISO 8601 and amounts plain decimals with a dot. The dashboard shows the
+same numbers with translated headings and the reader's number and date formats.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from django.utils import timezone
 
 from studio.accounting.models import LedgerEntry
 
+# The machine header row: scripts key on these names, so they never change with the language.
 COLUMNS = (
     "time", "kind", "team", "user", "model", "region", "image_count", "images_stored",
     "unit_price", "currency", "cost", "job", "task_id", "request_id", "note",

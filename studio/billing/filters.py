@@ -10,13 +10,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _, gettext_lazy, pgettext
 
 from studio.numbers import parse_whole
 from studio.pipeline.budgets import month_of
 from studio.wan.capabilities import MODELS
 
-PERIODS = {"today": "Today", "this_month": "This month", "last_month": "Last month", "custom": "Custom range"}
+PERIODS = {
+    "today": gettext_lazy("Today"),
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "custom": gettext_lazy("Custom range"),
+}
+# What the page calls each field a BadFilter names (the query string keeps the short names).
+FIELD_LABELS = {
+    "period": gettext_lazy("Period"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "team": gettext_lazy("Team"),
+    "model": gettext_lazy("Model"),
+    "user": gettext_lazy("User"),
+}
 DEFAULT_PERIOD = "this_month"
 # One bar per day in the chart; a longer range would be unreadable and slow.
 MAX_CUSTOM_DAYS = 366
@@ -27,6 +42,10 @@ class BadFilter(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+    @property
+    def label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
 
 
 @dataclass(frozen=True)
@@ -60,9 +79,11 @@ class Filters:
 
     @property
     def label(self) -> str:
+        # A date format per language, as Django's own (English "1 June 2026", Chinese "2026年6月1日").
+        day_format = pgettext("billing period day, a Django date format", "j F Y")
         if self.first_day == self.last_day:
-            return self.first_day.strftime("%-d %B %Y")
-        return f"{self.first_day:%-d %B %Y} – {self.last_day:%-d %B %Y}"
+            return formats.date_format(self.first_day, day_format)
+        return f"{formats.date_format(self.first_day, day_format)} – {formats.date_format(self.last_day, day_format)}"
 
     def query(self) -> dict[str, str]:
         """The same filters as query parameters (for the CSV link and the form)."""
@@ -84,23 +105,23 @@ def parse_filters(query: QueryDict, *, now: datetime | None = None) -> Filters:
     today = timezone.localdate(now or timezone.now())
     period = query.get("period") or ("custom" if query.get("from") or query.get("to") else DEFAULT_PERIOD)
     if period not in PERIODS:
-        raise BadFilter("period", f"“{period}” is not one of {', '.join(PERIODS)}")
+        raise BadFilter("period", _("“%(value)s” is not one of %(choices)s") % {"value": period, "choices": ", ".join(PERIODS)})
     if period == "today":
         first = last = today
     elif period == "this_month":
         first, last = _month_days(now)
     elif period == "last_month":
-        start, _ = month_of(now)
+        start, _end = month_of(now)
         first, last = _month_days(start - timedelta(days=1))
     else:
         first, last = _date(query, "from"), _date(query, "to")
         if first > last:
-            raise BadFilter("to", f"must be on or after from ({first.isoformat()})")
+            raise BadFilter("to", _("must be on or after from (%(day)s)") % {"day": first.isoformat()})
         if (last - first).days + 1 > MAX_CUSTOM_DAYS:
-            raise BadFilter("to", f"a range may cover at most {MAX_CUSTOM_DAYS} days")
+            raise BadFilter("to", _("a range may cover at most %(most)s days") % {"most": MAX_CUSTOM_DAYS})
     model = query.get("model") or None
     if model is not None and model not in MODELS:
-        raise BadFilter("model", f"“{model}” is not a model the studio knows")
+        raise BadFilter("model", _("“%(value)s” is not a model the studio knows") % {"value": model})
     return Filters(period, first, last, _id(query, "team"), model, _id(query, "user"))
 
 
@@ -112,11 +133,11 @@ def _month_days(moment: datetime | None) -> tuple[date, date]:
 def _date(query: QueryDict, name: str) -> date:
     text = (query.get(name) or "").strip()
     if not text:
-        raise BadFilter(name, "is required for a custom range (YYYY-MM-DD)")
+        raise BadFilter(name, _("is required for a custom range (YYYY-MM-DD)"))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise BadFilter(name, f"“{text}” is not a date (YYYY-MM-DD)") from None
+        raise BadFilter(name, _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": text}) from None
 
 
 def _id(query: QueryDict, name: str) -> int | None:
@@ -125,5 +146,5 @@ def _id(query: QueryDict, name: str) -> int | None:
         return None
     value = parse_whole(text)
     if value is None:
-        raise BadFilter(name, f"“{text[:40]}” is not an id")
+        raise BadFilter(name, _("“%(value)s” is not an id") % {"value": text[:40]})
     return value

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.pipeline.models import ProviderListRead
 from studio.pipeline.provider_tasks import READABLE_FOR
@@ -31,11 +32,11 @@ class Unread:
     def __str__(self) -> str:
         span = f"{_when(self.start)} – {_when(self.end)}"
         if self.readable:
-            return f"{span}: not read yet; read the provider now (it keeps tasks 24 hours)."
-        return (
-            f"{span}: never read, and tasks older than 24 hours can no longer be read. Here a job's billed "
+            return _("%(span)s: not read yet; read the provider now (it keeps tasks 24 hours).") % {"span": span}
+        return _(
+            "%(span)s: never read, and tasks older than 24 hours can no longer be read. Here a job's billed "
             "count is what the studio's poll recorded, and tasks no job follows are not known."
-        )
+        ) % {"span": span}
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class ProviderCoverage:
     @property
     def last_read(self) -> str:
         if self.last_read_at is None:
-            return "The provider's task list has never been read."
-        return f"The provider was last read at {_when(self.last_read_at)}."
+            return _("The provider's task list has never been read.")
+        return _("The provider was last read at %(when)s.") % {"when": _when(self.last_read_at)}
 
     def notes(self) -> list[str]:
         return [self.last_read, *(str(u) for u in self.unread)]

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from studio.accounting.models import LedgerEntry
 from studio.billing.dashboard import ended_jobs
@@ -57,11 +58,11 @@ SECOND_TASK = "second_task"
 TASK_NOT_FOLLOWED = "task_not_followed"
 MAY_HAVE_BEEN_BILLED = "may_have_been_billed"
 KIND_LABELS = {
-    JOB: "Counts differ",
-    UNCLAIMED_TASK: "Task no job shows",
-    SECOND_TASK: "Second task of a job",
-    TASK_NOT_FOLLOWED: "Task its job does not follow",
-    MAY_HAVE_BEEN_BILLED: "May have been billed",
+    JOB: gettext_lazy("Counts differ"),
+    UNCLAIMED_TASK: gettext_lazy("Task no job shows"),
+    SECOND_TASK: gettext_lazy("Second task of a job"),
+    TASK_NOT_FOLLOWED: gettext_lazy("Task its job does not follow"),
+    MAY_HAVE_BEEN_BILLED: gettext_lazy("May have been billed"),
 }
 
 
@@ -211,61 +212,94 @@ def _about_job(job: Job, kind: str, day: date, billed: int | None, note: str, ac
 def _job_words(job: Job, billed: int | None) -> tuple[str, str]:
     """What a job whose billed, stored and charged counts differ went through, and what to do."""
     stored, charged = job.stored_n, job.charged_n
+    n = {
+        "job": job.pk,
+        "billed": billed,
+        "stored": stored,
+        "charged": charged,
+        "task": job.task_id,
+        "status": job.get_status_display().lower(),
+    }
     if billed is None:
         return (
-            f"The provider's count for job {job.pk} is unknown (its task was never read), "
-            f"yet {stored} images are stored and {charged} charged.",
-            "Read the provider while the task is less than 24 hours old; after that, compare with the provider's bill.",
+            _(
+                "The provider's count for job %(job)s is unknown (its task was never read), "
+                "yet %(stored)s images are stored and %(charged)s charged."
+            )
+            % n,
+            _("Read the provider while the task is less than 24 hours old; after that, compare with the provider's bill."),
         )
     if job.status == S.EXPIRED and stored < billed:
         return (
-            f"The provider billed {billed} images for job {job.pk}; they expired before they were stored "
-            f"({stored} stored, {charged} charged).",
-            "Nothing can be fetched any more (result links last 24 hours): the studio pays for these images. "
-            "If this repeats, the download workers are falling behind.",
+            _(
+                "The provider billed %(billed)s images for job %(job)s; they expired before they were stored "
+                "(%(stored)s stored, %(charged)s charged)."
+            )
+            % n,
+            _(
+                "Nothing can be fetched any more (result links last 24 hours): the studio pays for these images. "
+                "If this repeats, the download workers are falling behind."
+            ),
         )
     if job.status in (S.FAILED, S.CANCELED) and billed > stored:
         return (
-            f"The provider billed {billed} images for job {job.pk}, which the studio ended as "
-            f"{job.get_status_display().lower()} ({stored} stored, {charged} charged).",
-            f"Look at task {job.task_id} with the provider; its images can be fetched only within 24 hours of it ending.",
+            _(
+                "The provider billed %(billed)s images for job %(job)s, which the studio ended as "
+                "%(status)s (%(stored)s stored, %(charged)s charged)."
+            )
+            % n,
+            _("Look at task %(task)s with the provider; its images can be fetched only within 24 hours of it ending.") % n,
         )
     if stored < billed and charged == billed:
         return (
-            f"{billed - stored} of the {billed} images billed for job {job.pk} are not in the gallery, "
-            "but the team was charged for all of them.",
-            "Run `manage.py gallery verify` to see whether stored files went missing; if the team should "
-            f"not pay for them, record a ledger correction of {stored - billed} images for job {job.pk}.",
+            _(
+                "%(missing)s of the %(billed)s images billed for job %(job)s are not in the gallery, "
+                "but the team was charged for all of them."
+            )
+            % {**n, "missing": billed - stored},
+            _(
+                "Run `manage.py gallery verify` to see whether stored files went missing; if the team should "
+                "not pay for them, record a ledger correction of %(correction)s images for job %(job)s."
+            )
+            % {**n, "correction": stored - billed},
         )
     if stored < billed:
         return (
-            f"{billed - stored} of the {billed} images billed for job {job.pk} are not in the gallery "
-            f"({charged} charged).",
-            "The studio pays for the missing images; the job's history says why they were not stored.",
+            _("%(missing)s of the %(billed)s images billed for job %(job)s are not in the gallery (%(charged)s charged).")
+            % {**n, "missing": billed - stored},
+            _("The studio pays for the missing images; the job's history says why they were not stored."),
         )
     return (
-        f"The provider billed {billed} images for job {job.pk}; {stored} are stored and {charged} charged.",
-        f"The ledger is wrong: record a correction of {billed - charged} images for job {job.pk} "
-        "(a correction is a new entry; the charge is never edited)."
+        _("The provider billed %(billed)s images for job %(job)s; %(stored)s are stored and %(charged)s charged.") % n,
+        _(
+            "The ledger is wrong: record a correction of %(correction)s images for job %(job)s "
+            "(a correction is a new entry; the charge is never edited)."
+        )
+        % {**n, "correction": billed - charged}
         if charged != billed
-        else "More images are stored than were billed: check the job's stored files (`manage.py gallery verify`).",
+        else _("More images are stored than were billed: check the job's stored files (`manage.py gallery verify`)."),
     )
 
 
 def _lost_answer_words(job: Job, lost: int) -> tuple[str, str]:
-    calls = "one synchronous call" if lost == 1 else f"{lost} synchronous calls"
-    note = (
-        f"{job.model} answers synchronously, and the answer to {calls} of job {job.pk} was lost: the provider "
-        f"may have made and billed up to {_images(job.max_images_billed())} per call that nobody can fetch "
-        "(a synchronous call leaves no task to look up)."
-    )
+    note = ngettext(
+        "%(model)s answers synchronously, and the answer to one synchronous call of job %(job)s was lost: the provider "
+        "may have made and billed up to %(images)s per call that nobody can fetch "
+        "(a synchronous call leaves no task to look up).",
+        "%(model)s answers synchronously, and the answer to %(lost)s synchronous calls of job %(job)s was lost: the provider "
+        "may have made and billed up to %(images)s per call that nobody can fetch "
+        "(a synchronous call leaves no task to look up).",
+        lost,
+    ) % {"model": job.model, "lost": lost, "job": job.pk, "images": _images(job.max_images_billed())}
     if job.status == S.UNKNOWN_OUTCOME:
-        action = "A team admin decides on the job: send it again or give it up. Compare with the provider's bill for that day."
-    else:
-        action = (
-            f"The job is {job.get_status_display().lower()} now; nothing more can be done for the lost call. "
-            "Compare with the provider's bill for that day if the amount matters."
+        action = _(
+            "A team admin decides on the job: send it again or give it up. Compare with the provider's bill for that day."
         )
+    else:
+        action = _(
+            "The job is %(status)s now; nothing more can be done for the lost call. "
+            "Compare with the provider's bill for that day if the amount matters."
+        ) % {"status": job.get_status_display().lower()}
     return note, action
 
 
@@ -303,7 +337,7 @@ def _tasks_no_job_follows(filters: Filters, tally: _Tally) -> None:
                 day=day,
                 job_id=job.pk if job else None,
                 task_id=task.task_id,
-                status=task.status or "not read",
+                status=task.status or _("not read"),
                 team=job.team.name if job and job.team else "",
                 owner=job.owner.get_username() if job else "",
                 finished_at=task.at,
@@ -319,39 +353,54 @@ def _tasks_no_job_follows(filters: Filters, tally: _Tally) -> None:
 
 def _task_words(task: ProviderTask) -> tuple[str, str, str]:
     n = task.image_count
+    # Phrases that fit the sentences below, worded whether or not the task's count is known.
     if n is None:
-        billed = f"may bill images (it was {(task.status or 'not read').lower()} when last read)"
-        images, are_billed = "its images", "its images may be billed"
+        status = (task.status or _("not read")).lower()
+        billed = _("may bill images (it was %(status)s when last read)") % {"status": status}
+        images, are_billed = _("its images"), _("its images may be billed")
     else:
-        billed = f"billed {_images(n)}"
-        images = f"its {_images(n)}"
-        are_billed = f"{images} {'are' if n != 1 else 'is'} billed"
+        billed = ngettext("billed %(n)s image", "billed %(n)s images", n) % {"n": n}
+        images = ngettext("its %(n)s image", "its %(n)s images", n) % {"n": n}
+        are_billed = ngettext("its %(n)s image is billed", "its %(n)s images are billed", n) % {"n": n}
     job = task.job
     if job is None:
         return (
             UNCLAIMED_TASK,
-            f"Provider task {task.task_id} ({task.model or 'model unknown'}) {billed} that no job shows.",
-            "If a job needs attention, adopt this task there; otherwise something else uses the studio's API key.",
+            _("Provider task %(task)s (%(model)s) %(billed)s that no job shows.")
+            % {"task": task.task_id, "model": task.model or _("model unknown"), "billed": billed},
+            _("If a job needs attention, adopt this task there; otherwise something else uses the studio's API key."),
         )
     if job.task_id:
         return (
             SECOND_TASK,
-            f"A second task of job {job.pk} (sent twice): {are_billed} but not in the gallery "
-            f"(task {task.task_id}; the job follows {job.task_id}).",
-            "The team was charged only for the task the job follows, so the studio pays for this one. "
-            "The job's history says why it was sent twice.",
+            _(
+                "A second task of job %(job)s (sent twice): %(are_billed)s but not in the gallery "
+                "(task %(task)s; the job follows %(followed)s)."
+            )
+            % {"job": job.pk, "are_billed": are_billed, "task": task.task_id, "followed": job.task_id},
+            _(
+                "The team was charged only for the task the job follows, so the studio pays for this one. "
+                "The job's history says why it was sent twice."
+            ),
         )
     if job.status == S.UNKNOWN_OUTCOME:
-        action = f"Adopt task {task.task_id} on job {job.pk}: its images are then stored and charged to the job."
+        action = _("Adopt task %(task)s on job %(job)s: its images are then stored and charged to the job.") % {
+            "task": task.task_id,
+            "job": job.pk,
+        }
     else:
-        action = f"Job {job.pk} ended without it ({job.get_status_display().lower()}): the studio pays for {images}."
+        action = _("Job %(job)s ended without it (%(status)s): the studio pays for %(images)s.") % {
+            "job": job.pk,
+            "status": job.get_status_display().lower(),
+            "images": images,
+        }
     return (
         TASK_NOT_FOLLOWED,
-        f"Task {task.task_id}, sent by job {job.pk}, {billed}, but the job does not follow it, "
-        "so none of them is in the gallery.",
+        _("Task %(task)s, sent by job %(job)s, %(billed)s, but the job does not follow it, so none of them is in the gallery.")
+        % {"task": task.task_id, "job": job.pk, "billed": billed},
         action,
     )
 
 
 def _images(n: int) -> str:
-    return f"{n} image{'s' if n != 1 else ''}"
+    return ngettext("%(n)s image", "%(n)s images", n) % {"n": n}

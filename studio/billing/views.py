@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.models import Team
@@ -30,7 +31,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_staff:
-            raise PermissionDenied("Billing is for staff.")
+            raise PermissionDenied(_("Billing is for staff."))
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -4,7 +4,8 @@ and billing: prices, budgets, the ledger); templates/admin/base_site.html gives 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Wan Studio admin"
-admin.site.site_title = "Wan Studio admin"
-admin.site.index_title = "Teams, jobs, prices and budgets"
+admin.site.site_header = _("Wan Studio admin")
+admin.site.site_title = _("Wan Studio admin")
+admin.site.index_title = _("Teams, jobs, prices and budgets")

@@ -20,7 +20,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MAX_TOTAL_HEADER_SIZE, MultiPartParserError
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
 from studio.api.errors import Problem, error_body
 from studio.front import form_scan
@@ -34,15 +36,18 @@ def _megabytes(n: int) -> str:
 
 
 def body_too_large_message(length: int) -> str:
-    return (
-        f"The request is {_megabytes(length)}; the limit is {_megabytes(settings.REQUEST_BODY_MAX_BYTES)} "
-        f"({settings.DATA_UPLOAD_MAX_NUMBER_FILES} images of at most "
-        f"{_megabytes(settings.UPLOAD_FILE_MAX_BYTES)} each)."
-    )
+    text = _("The request is %(size)s; the limit is %(limit)s (%(files)s images of at most %(each)s each).")
+    return text % {
+        "size": _megabytes(length),
+        "limit": _megabytes(settings.REQUEST_BODY_MAX_BYTES),
+        "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "each": _megabytes(settings.UPLOAD_FILE_MAX_BYTES),
+    }
 
 
 def too_many_files_message() -> str:
-    return f"Too many files: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} can be uploaded at once."
+    text = _("Too many files: at most %(most)s can be uploaded at once.")
+    return text % {"most": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
 
 
 def _size(n: int) -> str:
@@ -87,10 +92,18 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # This runs before LocaleMiddleware: refusals are worded in the language that will answer.
+        with translation.override(translation.get_language_from_request(request)):
+            refused = self._refuse(request)
+        if refused is not None:
+            return refused
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse | None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _refusal("Content-Length is not a number.", 400, request)
+            return _refusal(_("Content-Length is not a number."), 400, request)
         if length > settings.REQUEST_BODY_MAX_BYTES:
             return _refusal(body_too_large_message(length), 413, request)
         if request.path.startswith(API_PREFIX) and request.content_type != "multipart/form-data":
@@ -108,9 +121,9 @@ class RequestLimitsMiddleware:
                 return _fields_too_large(request)
             except MultiPartParserError as exc:
                 if "header size" not in str(exc):
-                    return _refusal(f"The upload could not be read: {exc}", 400, request)
+                    return _refusal(_("The upload could not be read: %(why)s") % {"why": exc}, 400, request)
                 # Django reads at most this many bytes of a part's headers, which hold its file name.
-                request.form_refusals = [FormRefusal("references", _LONG_FILE_NAME, 400)]
+                request.form_refusals = [FormRefusal("references", _long_file_name(), 400)]
                 request._post, request._files = QueryDict(), MultiValueDict()
         elif (
             request.method == "POST"
@@ -120,7 +133,7 @@ class RequestLimitsMiddleware:
             refused = _read_large_form(request)
             if refused is not None:
                 return refused
-        return self.get_response(request)
+        return None
 
     def process_view(self, request: HttpRequest, view: Callable, args, kwargs) -> HttpResponse | None:
         refusals = getattr(request, "form_refusals", [])
@@ -129,14 +142,16 @@ class RequestLimitsMiddleware:
         return None
 
 
-_LONG_FILE_NAME = (
-    f"a file name is too long; a file's name and type may take at most {MAX_TOTAL_HEADER_SIZE:,} bytes "
-    "(about 900 letters, fewer in other scripts). Rename the file and add it again."
-)
+def _long_file_name() -> str:
+    text = _(
+        "a file name is too long; a file's name and type may take at most %(bytes)s bytes "
+        "(about 900 letters, fewer in other scripts). Rename the file and add it again."
+    )
+    return text % {"bytes": f"{MAX_TOTAL_HEADER_SIZE:,}"}
 
 
 def _fields_too_large(request: HttpRequest | None = None) -> HttpResponse:
-    return _refusal(f"The form fields are over {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.", 413, request)
+    return _refusal(_("The form fields are over %(size)s.") % {"size": _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, 413, request)
 
 
 def _read_large_form(request: HttpRequest) -> HttpResponse | None:
@@ -148,11 +163,11 @@ def _read_large_form(request: HttpRequest) -> HttpResponse | None:
     try:
         request._post = QueryDict(body, encoding=request.encoding)
     except TooManyFieldsSent:
-        return _refusal(f"Too many form fields: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.", 400)
+        return _refusal(_("Too many form fields: at most %(most)s.") % {"most": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}, 400)
     request._files = MultiValueDict()
     keep = _size(form_scan.FIELD_KEEP_BYTES)
     request.form_refusals = [
-        FormRefusal(f.name, f"{_size(f.size)} was sent; a form field may hold at most {keep}", 413, f.size)
+        FormRefusal(f.name, _("%(sent)s was sent; a form field may hold at most %(keep)s") % {"sent": _size(f.size), "keep": keep}, 413, f.size)
         for f in scanned.large
     ]
     return None

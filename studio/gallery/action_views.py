@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts import teams
@@ -73,7 +74,7 @@ def image_comment(request: HttpRequest, output_id: int) -> HttpResponse:
 
 @require_POST
 def image_star(request: HttpRequest, output_id: int) -> HttpResponse:
-    output, _ = _image(request, output_id)
+    output, _membership = _image(request, output_id)
     starred = curation.star_toggle(image=output, user=request.user)
     if request.htmx and request.POST.get("where") == "grid":
         # A tile's star in the grid: its own small button, not the image page's.
@@ -84,12 +85,12 @@ def image_star(request: HttpRequest, output_id: int) -> HttpResponse:
 
 @require_POST
 def image_boards(request: HttpRequest, output_id: int) -> HttpResponse:
-    output, _ = _image(request, output_id)
+    output, _membership = _image(request, output_id)
     board_id = parse_whole(request.POST.get("board", ""))
     board = Board.objects.filter(team_id=output.job.team_id, pk=board_id).first() if board_id is not None else None
     problem = ""
     if board is None:
-        problem = "board: choose one of the boards of this team."
+        problem = _("board: choose one of the boards of this team.")
     elif request.POST.get("action") == "remove":
         curation.board_remove(board=board, image=output)
     else:
@@ -168,7 +169,9 @@ def review_queue_undo(request: HttpRequest, output_id: int) -> HttpResponse:
         context = _queue_context(membership, current=output, problem=str(exc))
         return render(request, "gallery/review_queue.html#queue-card", context, status=422)
     if not request.htmx:
-        messages.success(request, f"Review of image {output.index + 1} of job {output.job_id} undone.")
+        messages.success(
+            request, _("Review of image %(n)s of job %(job)s undone.") % {"n": output.index + 1, "job": output.job_id}
+        )
         return redirect("gallery:review_queue")
     context = _queue_context(membership, current=output, done=output, undone=True)
     return render(request, "gallery/review_queue.html#queue-step", context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -45,14 +46,14 @@ def board_menu(request: HttpRequest, output_id: int) -> HttpResponse:
     board_id = parse_whole(request.POST.get("board", ""))
     board = Board.objects.filter(team_id=image.job.team_id, pk=board_id).first() if board_id is not None else None
     if board is None:
-        return render(request, MENU, _menu_context(image, problem="board: choose one of the boards of this team."), status=422)
-    label = f"Image {image.index + 1} of job {image.job_id}"
+        return render(request, MENU, _menu_context(image, problem=_("board: choose one of the boards of this team.")), status=422)
+    names = {"n": image.index + 1, "job": image.job_id, "board": board.name}
     if request.POST.get("action") == "remove":
         curation.board_remove(board=board, image=image)
-        message = f"{label} removed from “{board.name}”."
+        message = _("Image %(n)s of job %(job)s removed from “%(board)s”.") % names
     else:
         curation.board_add(board=board, image=image, by=request.user)
-        message = f"{label} added to “{board.name}”."
+        message = _("Image %(n)s of job %(job)s added to “%(board)s”.") % names
     return _toast(request, render(request, MENU, _menu_context(image)), message)
 
 
@@ -66,7 +67,7 @@ def board_new(request: HttpRequest, output_id: int) -> HttpResponse:
     except curation.CurationInvalid as exc:
         return render(request, MENU, _menu_context(image, problem=str(exc), name=name), status=422)
     curation.board_add(board=board, image=image, by=request.user)
-    response = _toast(request, render(request, MENU, _menu_context(image)), f"Board “{board.name}” created with this image.")
+    response = _toast(request, render(request, MENU, _menu_context(image)), _("Board “%(board)s” created with this image.") % {"board": board.name})
     # The board bar above the grid lists the new board too (a drop target from now on).
     return trigger_client_event(response, "boards-changed")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from studio.gallery import comment_presenters, region_comments
@@ -25,14 +26,16 @@ def comment_edit(request: HttpRequest, output_id: int, comment_id: int) -> HttpR
     """"Edit from this comment": a new draft made of the image, the boxes and the text."""
     output, membership, comment = _comment(request, output_id, comment_id)
     if membership is None:
-        return HttpResponseForbidden("Only members of the image's team can start an edit.")
+        return HttpResponseForbidden(_("Only members of the image's team can start an edit."))
     try:
         region_comments.draft_from_comment(comment=comment, owner=request.user)
     except region_comments.EditRefused as exc:
-        messages.error(request, f"No draft started: {exc}")
+        messages.error(request, _("No draft started: %(why)s") % {"why": exc})
         return redirect("gallery:image", output.pk)
     messages.success(
-        request, f"A new draft from the comment on image {output.index + 1} of job {output.job_id}; your previous draft is kept."
+        request,
+        _("A new draft from the comment on image %(n)s of job %(job)s; your previous draft is kept.")
+        % {"n": output.index + 1, "job": output.job_id},
     )
     return redirect("editor:editor")
 

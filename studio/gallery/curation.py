@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from studio.gallery.models import BOARD_NAME_MAX_CHARS, COMMENT_MAX_CHARS, Board, BoardItem, Comment, Star
 from studio.pipeline.models import OutputImage
@@ -16,15 +17,17 @@ def comment_add(*, image: OutputImage, author, text: str, boxes: list[list[int]]
     """`boxes` come checked (region_comments.parse_boxes), in the image's original pixels."""
     text = text.strip()
     if not text:
-        raise CurationInvalid("comment: write something first.")
+        raise CurationInvalid(_("comment: write something first."))
     if len(text) > COMMENT_MAX_CHARS:
-        raise CurationInvalid(f"comment: at most {COMMENT_MAX_CHARS} characters (this one has {len(text)}).")
+        raise CurationInvalid(
+            _("comment: at most %(most)s characters (this one has %(n)s).") % {"most": COMMENT_MAX_CHARS, "n": len(text)}
+        )
     return Comment.objects.create(image=image, author=author, text=text, boxes=boxes or [])
 
 
 def star_toggle(*, image: OutputImage, user) -> bool:
     """Star the image for `user`, or unstar it; returns whether it is starred now."""
-    deleted, _ = Star.objects.filter(image=image, user=user).delete()
+    deleted, _count = Star.objects.filter(image=image, user=user).delete()
     if deleted:
         return False
     try:
@@ -52,22 +55,24 @@ def star_set(*, image: OutputImage, user, starred: bool) -> bool:
 def board_create(*, team, name: str, by) -> Board:
     name = " ".join(name.split())
     if not name:
-        raise CurationInvalid("name: give the board a name.")
+        raise CurationInvalid(_("name: give the board a name."))
     if len(name) > BOARD_NAME_MAX_CHARS:
-        raise CurationInvalid(f"name: at most {BOARD_NAME_MAX_CHARS} characters (this one has {len(name)}).")
+        raise CurationInvalid(
+            _("name: at most %(most)s characters (this one has %(n)s).") % {"most": BOARD_NAME_MAX_CHARS, "n": len(name)}
+        )
     if Board.objects.filter(team=team, name__iexact=name).exists():
-        raise CurationInvalid(f"name: {team.name} already has a board called “{name}”.")
+        raise CurationInvalid(_("name: %(team)s already has a board called “%(name)s”.") % {"team": team.name, "name": name})
     try:
         with transaction.atomic():
             return Board.objects.create(team=team, name=name, created_by=by)
     except IntegrityError:
-        raise CurationInvalid(f"name: {team.name} already has a board called “{name}”.") from None
+        raise CurationInvalid(_("name: %(team)s already has a board called “%(name)s”.") % {"team": team.name, "name": name}) from None
 
 
 def board_add(*, board: Board, image: OutputImage, by) -> BoardItem:
     if board.team_id != image.job.team_id:
-        raise CurationInvalid("board: not a board of this image's team.")
-    item, _ = BoardItem.objects.get_or_create(board=board, image=image, defaults={"added_by": by})
+        raise CurationInvalid(_("board: not a board of this image's team."))
+    item, _created = BoardItem.objects.get_or_create(board=board, image=image, defaults={"added_by": by})
     return item
 
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -74,14 +75,15 @@ def selection_zip(request: HttpRequest) -> HttpResponse:
     for value in raw:
         image_id = parse_whole(value)
         if image_id is None:
-            return _plain(f"Images: “{value[:20]}” is not an image id.", 400)
+            return _plain(_("Images: “%(value)s” is not an image id.") % {"value": value[:20]}, 400)
         ids.append(image_id)
     ids = list(dict.fromkeys(ids))
     if not ids:
-        return _plain("Images: select at least one image to download.", 400)
+        return _plain(_("Images: select at least one image to download."), 400)
     if len(ids) > zips.SELECTION_MAX_IMAGES:
         most = zips.SELECTION_MAX_IMAGES
-        return _plain(f"Images: {len(ids)} selected; a ZIP holds at most {most}. Download them in parts.", 400)
+        text = _("Images: %(n)s selected; a ZIP holds at most %(most)s. Download them in parts.")
+        return _plain(text % {"n": len(ids), "most": most}, 400)
     outputs = list(_for_zip(OutputImage.objects.visible_to(request.user).filter(pk__in=ids)))
     if len(outputs) != len(ids):
         # One image the person may not see spoils the whole request: no partial archive.
@@ -104,7 +106,7 @@ def _zip_response(outputs: list[OutputImage], filename: str) -> StreamingHttpRes
 def reuse_settings(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_for_user(request.user, job_id, in_gallery=True)
     reuse.draft_from_job(job=job, owner=request.user)
-    messages.success(request, f"A new draft with the settings and references of job {job.pk}.")
+    messages.success(request, _("A new draft with the settings and references of job %(job)s.") % {"job": job.pk})
     return redirect("editor:editor")
 
 
@@ -116,10 +118,13 @@ def use_as_reference(request: HttpRequest, output_id: int) -> HttpResponse:
         reuse.output_to_draft(output=output, owner=request.user, new_draft=new_draft)
     except reuse.ReferenceRefused as exc:
         # Back where the person clicked: nothing changed, and the message says which limit.
-        messages.error(request, f"Not added to your draft: {exc}")
+        messages.error(request, _("Not added to your draft: %(why)s") % {"why": exc})
         return redirect("gallery:image", output.pk)
-    where = "a new draft" if new_draft else "your draft"
-    messages.success(request, f"Image {output.index + 1} of job {output.job_id} added to {where} as a reference.")
+    names = {"n": output.index + 1, "job": output.job_id}
+    if new_draft:
+        messages.success(request, _("Image %(n)s of job %(job)s added to a new draft as a reference.") % names)
+    else:
+        messages.success(request, _("Image %(n)s of job %(job)s added to your draft as a reference.") % names)
     return redirect("editor:editor")
 
 
@@ -153,7 +158,7 @@ def job_undo_delete(request: HttpRequest, job_id: int) -> HttpResponse:
     if request.htmx:
         response = render(request, "gallery/_toast_trash.html", {"job": job, "deleted": False})
         return trigger_client_event(response, "job-restored", {"job": job.pk}, after="settle")
-    messages.success(request, f"Job {job.pk} is back in the gallery.")
+    messages.success(request, _("Job %(job)s is back in the gallery.") % {"job": job.pk})
     return redirect("gallery:index")
 
 
@@ -185,7 +190,7 @@ def job_restore(request: HttpRequest, job_id: int) -> HttpResponse:
         trash.job_restore(job=job, membership=teams.membership_of(request.user, job.team_id))
     except trash.TrashRefused as exc:
         return _plain(str(exc), 403)
-    messages.success(request, f"Job {job.pk} restored to the gallery.")
+    messages.success(request, _("Job %(job)s restored to the gallery.") % {"job": job.pk})
     return redirect("gallery:trash")
 
 
@@ -202,8 +207,12 @@ def job_purge(request: HttpRequest, job_id: int) -> HttpResponse:
         return _trash_page(request, problem=str(exc), problem_job=job.pk)
     except Job.DoesNotExist:
         raise Http404("This job is no longer in the trash.") from None
-    kept = " Its billing record is kept." if purged.job_row_kept else ""
-    messages.success(
-        request, f"Job {purged.job_id} purged: {purged.images} images and {purged.files_removed} stored files deleted.{kept}"
-    )
+    message = _("Job %(job)s purged: %(images)s images and %(files)s stored files deleted.") % {
+        "job": purged.job_id,
+        "images": purged.images,
+        "files": purged.files_removed,
+    }
+    if purged.job_row_kept:
+        message += " " + _("Its billing record is kept.")
+    messages.success(request, message)
     return redirect("gallery:trash")

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django import forms
+from django.utils.translation import gettext as _, gettext_lazy
 
 from studio.gallery.models import Board, ReviewState
 from studio.numbers import parse_whole
@@ -66,26 +67,26 @@ class Filters:
 class FilterForm(forms.Form):
     """Choices come from the team (members, boards): one query each, done once."""
 
-    author = forms.ChoiceField(required=False, label="Author")
-    model = forms.ChoiceField(required=False, label="Model")
-    state = forms.ChoiceField(required=False, label="Review state")
-    starred = forms.BooleanField(required=False, label="Starred by me")
-    newest = forms.BooleanField(required=False, label="Newest version only")
-    board = forms.ChoiceField(required=False, label="Board")
-    q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARS, label="Prompt contains", strip=True)
-    cursor = forms.CharField(required=False, widget=forms.HiddenInput, label="Page position")
+    author = forms.ChoiceField(required=False, label=gettext_lazy("Author"))
+    model = forms.ChoiceField(required=False, label=gettext_lazy("Model"))
+    state = forms.ChoiceField(required=False, label=gettext_lazy("Review state"))
+    starred = forms.BooleanField(required=False, label=gettext_lazy("Starred by me"))
+    newest = forms.BooleanField(required=False, label=gettext_lazy("Newest version only"))
+    board = forms.ChoiceField(required=False, label=gettext_lazy("Board"))
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_CHARS, label=gettext_lazy("Prompt contains"), strip=True)
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput, label=gettext_lazy("Page position"))
 
     def __init__(self, data, *, team) -> None:
         super().__init__(data)
         authors = list(team.members.order_by("username").values_list("username", flat=True))
         self.boards = list(Board.objects.filter(team=team))
-        self.fields["author"].choices = [("", "Anyone")] + [(name, name) for name in authors]
-        self.fields["model"].choices = [("", "Any model")] + [(caps.name, caps.label) for caps in MODELS.values()]
-        self.fields["state"].choices = [("", "Any state")] + list(ReviewState.choices)
-        self.fields["board"].choices = [("", "Any board")] + [(str(b.pk), b.name) for b in self.boards]
+        self.fields["author"].choices = [("", _("Anyone"))] + [(name, name) for name in authors]
+        self.fields["model"].choices = [("", _("Any model"))] + [(caps.name, caps.label) for caps in MODELS.values()]
+        self.fields["state"].choices = [("", _("Any state"))] + list(ReviewState.choices)
+        self.fields["board"].choices = [("", _("Any board"))] + [(str(b.pk), b.name) for b in self.boards]
         # "from" and "to" are the names in the URL; Python keywords, so they are added here.
-        self.fields["from"] = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["from"] = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
         self.order_fields(["q", "author", "model", "state", "board", "from", "to", "starred", "newest"])
 
     def clean_cursor(self) -> Cursor | None:
@@ -94,14 +95,14 @@ class FilterForm(forms.Form):
             return None
         cursor = Cursor.decode(text)
         if cursor is None:
-            raise forms.ValidationError("Not a page position this gallery made; reload the gallery.")
+            raise forms.ValidationError(_("Not a page position this gallery made; reload the gallery."))
         return cursor
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("from"), cleaned.get("to")
         if start and end and end < start:
-            self.add_error("to", "Must be on or after the “From” date.")
+            self.add_error("to", _("Must be on or after the “From” date."))
         return cleaned
 
     def filters(self) -> Filters:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _, gettext_lazy, ngettext, pgettext_lazy
+
 from studio.accounting import prices
 from studio.accounts import teams
 from studio.accounts.models import Membership
@@ -15,16 +17,16 @@ from studio.wan.capabilities import BY_NAME, PARAMETERS, format_ratio, parse_siz
 
 # What the buttons say for each state a reviewer can set.
 REVIEW_ACTIONS = (
-    (ReviewState.APPROVED, "Approve"),
-    (ReviewState.CHANGES_REQUESTED, "Request changes"),
-    (ReviewState.REJECTED, "Reject"),
-    (ReviewState.UNREVIEWED, "Mark unreviewed"),
+    (ReviewState.APPROVED, gettext_lazy("Approve")),
+    (ReviewState.CHANGES_REQUESTED, gettext_lazy("Request changes")),
+    (ReviewState.REJECTED, gettext_lazy("Reject")),
+    (ReviewState.UNREVIEWED, gettext_lazy("Mark unreviewed")),
 )
 # The review queue's buttons and their keyboard shortcuts ("n" / → moves on without a review).
 QUEUE_ACTIONS = (
-    (ReviewState.APPROVED, "Approve", "a"),
-    (ReviewState.CHANGES_REQUESTED, "Request changes", "c"),
-    (ReviewState.REJECTED, "Reject", "r"),
+    (ReviewState.APPROVED, gettext_lazy("Approve"), "a"),
+    (ReviewState.CHANGES_REQUESTED, gettext_lazy("Request changes"), "c"),
+    (ReviewState.REJECTED, gettext_lazy("Reject"), "r"),
 )
 # The request parameters in the order the references list them; color_palette has swatches.
 PARAMETER_ORDER = tuple(p.name for p in PARAMETERS if p.name != "color_palette")
@@ -97,7 +99,7 @@ def parameter_text(name: str, value: object) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "On" if value else "Off"
+        return _("On") if value else _("Off")
     if name == "bbox_list" and isinstance(value, list):
         return _boxes_text(value)
     if isinstance(value, str) and (size := parse_size(value)) is not None:
@@ -112,7 +114,11 @@ def _boxes_text(per_image: list) -> str:
     parts = []
     for number, boxes in enumerate(per_image, start=1):
         count = len(boxes) if isinstance(boxes, list) else 0
-        parts.append(f"image {number}: {count} box{'es' if count != 1 else ''}" if count else f"image {number}: none")
+        if count:
+            text = ngettext("image %(number)s: %(count)s box", "image %(number)s: %(count)s boxes", count)
+            parts.append(text % {"number": number, "count": count})
+        else:
+            parts.append(_("image %(number)s: none") % {"number": number})
     return "; ".join(parts) or "—"
 
 
@@ -122,7 +128,7 @@ def parameters(job: Job) -> list[ParameterRow]:
     # Anything a job recorded that the table no longer names, after them.
     names += [name for name in sorted(p) if name not in PARAMETER_ORDER and name != "color_palette"]
     return [
-        ParameterRow(name=name, label=BY_NAME[name].label if name in BY_NAME else name, text=parameter_text(name, p[name]))
+        ParameterRow(name=name, label=_(BY_NAME[name].label) if name in BY_NAME else name, text=parameter_text(name, p[name]))
         for name in names
     ]
 
@@ -159,10 +165,10 @@ def cost(job: Job) -> prices.Cost:
 
 def timings(job: Job) -> list[Timing]:
     steps = [
-        ("Queued", job.created_at),
-        ("Submitted", job.submitted_at),
-        ("Running", job.running_at),
-        ("Done", job.finished_at),
+        (pgettext_lazy("job step", "Queued"), job.created_at),
+        (pgettext_lazy("job step", "Submitted"), job.submitted_at),
+        (pgettext_lazy("job step", "Running"), job.running_at),
+        (pgettext_lazy("job step", "Done"), job.finished_at),
     ]
     out: list[Timing] = []
     previous: datetime | None = None

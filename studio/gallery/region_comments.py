@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.accounts import teams
 from studio.accounts.models import Membership
@@ -43,29 +44,32 @@ def parse_boxes(data: Mapping[str, str], *, width: int, height: int) -> list[lis
     boxes: list[list[int]] = []
     slot = 0
     while f"box-{slot}-x1" in data:
-        label = f"box {slot + 1}"
+        label = _("box %(n)s") % {"n": slot + 1}
         typed = [str(data.get(f"box-{slot}-{name}", "")).strip() for name in BOX_FIELDS]
         slot += 1
         if not any(typed):
             continue
         if not all(v.isascii() and v.isdigit() for v in typed):
-            raise RegionInvalid(f"{label}: x1, y1, x2 and y2 must all be whole numbers of pixels.")
+            raise RegionInvalid(_("%(box)s: x1, y1, x2 and y2 must all be whole numbers of pixels.") % {"box": label})
         boxes.append(check_box([int(v) for v in typed], label=label, width=width, height=height))
         if slot > 16:  # a form never has this many slots: stop reading a hostile one
             break
     if len(boxes) > MAX_COMMENT_BOXES:
-        raise RegionInvalid(f"boxes: at most {MAX_COMMENT_BOXES} per comment (this one has {len(boxes)}).")
+        raise RegionInvalid(
+            _("boxes: at most %(most)s per comment (this one has %(n)s).") % {"most": MAX_COMMENT_BOXES, "n": len(boxes)}
+        )
     return boxes
 
 
 def check_box(box: list[int], *, label: str, width: int, height: int) -> list[int]:
     x1, y1, x2, y2 = box
     if not (x1 < x2 and y1 < y2):
-        raise RegionInvalid(f"{label}: x1 must be less than x2 and y1 less than y2.")
+        raise RegionInvalid(_("%(box)s: x1 must be less than x2 and y1 less than y2.") % {"box": label})
     if x2 > width or y2 > height:
-        raise RegionInvalid(f"{label}: must lie inside the image ({width} × {height} px).")
+        raise RegionInvalid(_("%(box)s: must lie inside the image (%(w)s × %(h)s px).") % {"box": label, "w": width, "h": height})
     if min(x2 - x1, y2 - y1) < BOX_MIN_SIDE:
-        raise RegionInvalid(f"{label}: {x2 - x1}×{y2 - y1} px is too small; at least {BOX_MIN_SIDE} px on each side.")
+        text = _("%(box)s: %(w)s×%(h)s px is too small; at least %(side)s px on each side.")
+        raise RegionInvalid(text % {"box": label, "w": x2 - x1, "h": y2 - y1, "side": BOX_MIN_SIDE})
     return [x1, y1, x2, y2]
 
 
@@ -81,7 +85,7 @@ def can_resolve(comment: Comment, user, membership: Membership | None) -> bool:
 
 def comment_resolve(*, comment: Comment, by, membership: Membership | None, resolved: bool) -> Comment:
     if not can_resolve(comment, by, membership):
-        raise ResolveRefused("Only the comment's author, the image's author or a team admin can resolve it.")
+        raise ResolveRefused(_("Only the comment's author, the image's author or a team admin can resolve it."))
     comment.resolved_at = timezone.now() if resolved else None
     comment.resolved_by = by if resolved else None
     comment.save(update_fields=["resolved_at", "resolved_by"])

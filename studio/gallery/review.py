@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.accounts import teams
 from studio.accounts.models import Membership
@@ -31,15 +32,19 @@ def image_review_set(
 ) -> ImageReview:
     """Move the image to `state` and append the change to its history (nothing if unchanged)."""
     if not teams.can_review(membership) or membership.team_id != image.job.team_id:
-        raise ReviewRefused("Only the team's reviewers and admins can set review states.")
+        raise ReviewRefused(_("Only the team's reviewers and admins can set review states."))
     if state not in ReviewState.values:
-        raise ReviewInvalid(f"state: “{state}” is not a review state ({', '.join(ReviewState.values)}).")
+        raise ReviewInvalid(
+            _("state: “%(state)s” is not a review state (%(states)s).") % {"state": state, "states": ", ".join(ReviewState.values)}
+        )
     note = note.strip()
     if len(note) > REVIEW_NOTE_MAX_CHARS:
-        raise ReviewInvalid(f"note: at most {REVIEW_NOTE_MAX_CHARS} characters (this one has {len(note)}).")
+        raise ReviewInvalid(
+            _("note: at most %(most)s characters (this one has %(n)s).") % {"most": REVIEW_NOTE_MAX_CHARS, "n": len(note)}
+        )
     with transaction.atomic():
         # The row is locked (a write transaction on SQLite) so two reviewers' events chain in order.
-        review, _ = ImageReview.objects.select_for_update().get_or_create(image=image)
+        review, _created = ImageReview.objects.select_for_update().get_or_create(image=image)
         if review.state == state:
             return review
         ReviewEvent.objects.create(image=image, from_state=review.state, to_state=state, by=by, note=note)
@@ -62,9 +67,9 @@ def image_review_undo(*, image: OutputImage, by, membership: Membership | None) 
     undoing would overwrite their decision, so it is refused.
     """
     if not teams.can_review(membership) or membership.team_id != image.job.team_id:
-        raise ReviewRefused("Only the team's reviewers and admins can set review states.")
+        raise ReviewRefused(_("Only the team's reviewers and admins can set review states."))
     last = image.review_events.order_by("-at", "-pk").first()
     if last is None or last.by_id != by.pk:
-        raise ReviewInvalid("undo: nothing of yours to undo on this image; someone may have reviewed it since.")
+        raise ReviewInvalid(_("undo: nothing of yours to undo on this image; someone may have reviewed it since."))
     image_review_set(image=image, by=by, membership=membership, state=last.from_state, note="Undone")
     return last

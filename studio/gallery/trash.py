@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.accounts import teams
 from studio.accounts.models import Membership
@@ -52,7 +53,7 @@ def trashed_jobs(team) -> QuerySet[Job]:
 def job_trash(*, job: Job, by, membership: Membership | None) -> bool:
     """Move the job to the trash; False if it was there already. Its files stay where they are."""
     if not can_trash(job, by, membership):
-        raise TrashRefused("Only the person who made this job or a team admin can delete it.")
+        raise TrashRefused(_("Only the person who made this job or a team admin can delete it."))
     moved = Job.objects.filter(pk=job.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(), deleted_by=by)
     job.refresh_from_db(fields=["deleted_at", "deleted_by"])
     return moved == 1
@@ -60,7 +61,7 @@ def job_trash(*, job: Job, by, membership: Membership | None) -> bool:
 
 def job_restore(*, job: Job, membership: Membership | None) -> bool:
     """Put a trashed job back in the gallery, as it was (reviews, comments, stars and boards kept)."""
-    _require_admin(membership, "restore")
+    _require_admin(membership, _("Only a team admin can restore jobs in the trash."))
     restored = Job.objects.filter(pk=job.pk, deleted_at__isnull=False).update(deleted_at=None, deleted_by=None)
     job.refresh_from_db(fields=["deleted_at", "deleted_by"])
     return restored == 1
@@ -76,10 +77,11 @@ class Purged:
 
 def job_purge(*, job: Job, membership: Membership | None, confirm: str) -> Purged:
     """Delete a trashed job's images and references for good: rows first, then their stored files."""
-    _require_admin(membership, "purge")
+    _require_admin(membership, _("Only a team admin can purge jobs in the trash."))
     job_id = job.pk
     if confirm.strip().lower() != PURGE_CONFIRMATION:
-        raise PurgeUnconfirmed(f"Confirm: type “{PURGE_CONFIRMATION}” to delete job {job.pk} and its files for good.")
+        text = _("Confirm: type “%(word)s” to delete job %(job)s and its files for good.")
+        raise PurgeUnconfirmed(text % {"word": PURGE_CONFIRMATION, "job": job.pk})
     with transaction.atomic():
         # Locks the row (on databases that can) and re-checks it is still in the trash:
         # Job.DoesNotExist if it was restored or purged meanwhile.
@@ -103,9 +105,9 @@ def job_purge(*, job: Job, membership: Membership | None, confirm: str) -> Purge
     return Purged(job_id=job_id, images=len(outputs), files_removed=len(doomed), job_row_kept=kept)
 
 
-def _require_admin(membership: Membership | None, action: str) -> None:
+def _require_admin(membership: Membership | None, refusal: str) -> None:
     if not teams.can_administer(membership):
-        raise TrashRefused(f"Only a team admin can {action} jobs in the trash.")
+        raise TrashRefused(refusal)
 
 
 # How long the person who deleted a job may take it back without an admin (the toast's Undo).
@@ -117,7 +119,8 @@ def job_undo_trash(*, job: Job, by, membership: Membership | None) -> bool:
     recent = job.deleted_at is not None and timezone.now() - job.deleted_at <= UNDO_WINDOW
     if not (teams.can_administer(membership) or (membership is not None and job.deleted_by_id == by.pk and recent)):
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
-        raise TrashRefused(f"Only the person who deleted this job (within {minutes} minutes) or a team admin can bring it back.")
+        text = _("Only the person who deleted this job (within %(minutes)s minutes) or a team admin can bring it back.")
+        raise TrashRefused(text % {"minutes": minutes})
     restored = Job.objects.filter(pk=job.pk, deleted_at__isnull=False).update(deleted_at=None, deleted_by=None)
     job.refresh_from_db(fields=["deleted_at", "deleted_by"])
     return restored == 1

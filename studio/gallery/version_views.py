@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from studio.accounts.access import image_for_user
@@ -23,8 +24,8 @@ def compare(request: HttpRequest, first_id: int, second_id: int) -> HttpResponse
     mode = request.GET.get("mode", MODES[0])
     problem = ""
     if first.pk == second.pk:
-        problem = "Compare: pick two different images; both sides are the same image."
+        problem = _("Compare: pick two different images; both sides are the same image.")
     elif mode not in MODES:
-        problem = f"Mode: “{mode[:20]}” is not a view of this page; use “side” or “slider”."
+        problem = _("Mode: “%(mode)s” is not a view of this page; use “side” or “slider”.") % {"mode": mode[:20]}
     context = {"first": first, "second": second, "mode": mode, "problem": problem}
     return render(request, "gallery/compare.html", context, status=400 if problem else 200)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studio.accounts import teams
@@ -116,7 +117,7 @@ def boards(request: HttpRequest) -> HttpResponse:
         except curation.CurationInvalid as exc:
             problem = str(exc)
         else:
-            messages.success(request, f"Board “{board.name}” created.")
+            messages.success(request, _("Board “%(board)s” created.") % {"board": board.name})
             return redirect("gallery:boards")
     team_boards = Board.objects.filter(team=team).select_related("created_by").annotate(image_count=Count("items"))
     return render(

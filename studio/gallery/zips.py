@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.pipeline.models import Job, OutputImage
 
@@ -143,7 +144,7 @@ def stream_zip(entries: Iterable[Entry], *, chunk_bytes: int = CHUNK_BYTES) -> I
             if data := sink.drain():
                 yield data
         if missing:
-            note = "\n".join(["These images could not be read from storage:", *missing, ""]).encode()
+            note = "\n".join([_("These images could not be read from storage:"), *missing, ""]).encode()
             archive.writestr(_info(MISSING_NAME, len(note)), note)
     # Closing the archive wrote the central directory.
     if data := sink.drain():

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.gallery.models import COMMENT_MAX_CHARS
@@ -101,7 +102,7 @@ def shared_comment(request: HttpRequest, token: str) -> HttpResponse:
         position = parse_whole(about)
         image = selectors.shared_image_at(link, position) if position is not None else None
         if image is None:
-            return _page(request, link, token, problem="About: choose one of the images on this page.",
+            return _page(request, link, token, problem=_("About: choose one of the images on this page."),
                          posted=request.POST, status=422)
     elif link.kind == "image":
         # A link to one image: whatever the visitor writes is about that image.
@@ -113,7 +114,7 @@ def shared_comment(request: HttpRequest, token: str) -> HttpResponse:
     except services.ShareInvalid as exc:
         return _page(request, link, token, problem=str(exc), posted=request.POST, status=422)
     except services.CommentsFull:
-        message = f"This link has taken its {COMMENTS_MAX_PER_LINK} comments; ask the team for a new link."
+        message = _("This link has taken its %(most)s comments; ask the team for a new link.") % {"most": COMMENTS_MAX_PER_LINK}
         return _page(request, link, token, problem=message, posted=request.POST, status=429)
     # Back to the page (a reload does not post twice), which thanks the visitor.
     return _private(redirect(reverse("sharing:shared", args=[token]) + "?sent=1#comment-form"))

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from studio.accounts.models import Membership, Role
 from studio.gallery.models import COMMENT_MAX_CHARS
@@ -56,14 +57,18 @@ def may_share(membership: Membership | None) -> bool:
 def parse_expiry_days(raw: str) -> int:
     text = (raw or "").strip()
     if not text:
-        raise ShareInvalid("Expires after (days): give a number of days, 1 to 90.")
+        raise ShareInvalid(_("Expires after (days): give a number of days, 1 to %(most)s.") % {"most": EXPIRY_MAX_DAYS})
     if not text.isascii() or not text.isdigit():
-        raise ShareInvalid(f"Expires after (days): “{text[:20]}” is not a whole number of days (1 to {EXPIRY_MAX_DAYS}).")
+        message = _("Expires after (days): “%(value)s” is not a whole number of days (1 to %(most)s).") % {
+            "value": text[:20],
+            "most": EXPIRY_MAX_DAYS,
+        }
+        raise ShareInvalid(message)
     days = int(text)
     if days < 1:
-        raise ShareInvalid(f"Expires after (days): at least 1 day (you gave {days}).")
+        raise ShareInvalid(_("Expires after (days): at least 1 day (you gave %(days)s).") % {"days": days})
     if days > EXPIRY_MAX_DAYS:
-        raise ShareInvalid(f"Expires after (days): at most {EXPIRY_MAX_DAYS} days (you gave {days}).")
+        raise ShareInvalid(_("Expires after (days): at most %(most)s days (you gave %(days)s).") % {"most": EXPIRY_MAX_DAYS, "days": days})
     return days
 
 
@@ -79,11 +84,11 @@ def share_create(
 ) -> CreatedLink:
     """`target` is the image, job or board, already looked up for this person (another team's is a 404 before this)."""
     if not may_share(membership):
-        raise ShareRefused("Only members and admins of the team create share links.")
+        raise ShareRefused(_("Only members and admins of the team create share links."))
     if not 1 <= expires_in_days <= EXPIRY_MAX_DAYS:
-        raise ShareInvalid(f"Expires after (days): 1 to {EXPIRY_MAX_DAYS} days.")
+        raise ShareInvalid(_("Expires after (days): 1 to %(most)s days.") % {"most": EXPIRY_MAX_DAYS})
     if kind not in ShareKind.values:
-        raise ShareInvalid("What to share: an image, a job's images or a board.")
+        raise ShareInvalid(_("What to share: an image, a job's images or a board."))
     token = tokens.new_token()
     link = ShareLink.objects.create(
         team_id=membership.team_id,
@@ -100,7 +105,7 @@ def share_create(
 
 def share_revoke(*, membership: Membership | None, link: ShareLink, by) -> ShareLink:
     if not may_share(membership):
-        raise ShareRefused("Only members and admins of the team revoke share links.")
+        raise ShareRefused(_("Only members and admins of the team revoke share links."))
     # Conditional: revoking twice keeps the first time and the first person.
     ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=by)
     link.refresh_from_db()
@@ -115,15 +120,21 @@ def share_record_view(*, link: ShareLink) -> None:
 def share_comment_create(*, link: ShareLink, name: str, text: str, image: OutputImage | None) -> ShareComment:
     name, text = name.strip(), text.strip()
     if not link.may_comment:
-        raise ShareInvalid("Comments are not open on this link.")
+        raise ShareInvalid(_("Comments are not open on this link."))
     if not name:
-        raise ShareInvalid("Your name: tell the team who is writing.")
+        raise ShareInvalid(_("Your name: tell the team who is writing."))
     if len(name) > VISITOR_NAME_MAX_CHARS:
-        raise ShareInvalid(f"Your name: at most {VISITOR_NAME_MAX_CHARS} characters (you gave {len(name)}).")
+        raise ShareInvalid(
+            _("Your name: at most %(most)s characters (you gave %(n)s).") % {"most": VISITOR_NAME_MAX_CHARS, "n": len(name)}
+        )
     if not text:
-        raise ShareInvalid("Comment: write something first.")
+        raise ShareInvalid(_("Comment: write something first."))
     if len(text) > COMMENT_MAX_CHARS:
-        raise ShareInvalid(f"Comment: at most {COMMENT_MAX_CHARS} characters (you gave {len(text)}).")
+        raise ShareInvalid(
+            _("Comment: at most %(most)s characters (you gave %(n)s).") % {"most": COMMENT_MAX_CHARS, "n": len(text)}
+        )
     if link.comments.count() >= COMMENTS_MAX_PER_LINK:
-        raise CommentsFull(f"This link has taken its {COMMENTS_MAX_PER_LINK} comments; ask the team for a new one.")
+        raise CommentsFull(
+            _("This link has taken its %(most)s comments; ask the team for a new one.") % {"most": COMMENTS_MAX_PER_LINK}
+        )
     return ShareComment.objects.create(link=link, image=image, name=name, text=text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.accounts import teams
@@ -63,10 +64,10 @@ def share_new(request: HttpRequest) -> HttpResponse:
     what = (request.POST if request.method == "POST" else request.GET).get("what", "")
     kind, target = _target_for_user(request.user, what)
     if target is None:
-        return _plain("What to share: “image:<id>”, “job:<id>” or “board:<id>” of your team.", 400)
+        return _plain(_("What to share: “image:<id>”, “job:<id>” or “board:<id>” of your team."), 400)
     membership = teams.membership_of(request.user, _team_id(kind, target))
     if not services.may_share(membership):
-        return _plain("Only members and admins of the team create share links; reviewers cannot.", 403)
+        return _plain(_("Only members and admins of the team create share links; reviewers cannot."), 403)
     if request.method == "GET":
         return _form_page(request, what=what, kind=kind, target=target)
     try:
@@ -109,5 +110,5 @@ def share_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
         services.share_revoke(membership=teams.membership_of(request.user, link.team_id), link=link, by=request.user)
     except services.ShareRefused as exc:
         return _plain(str(exc), 403)
-    messages.success(request, "Link revoked: its address now answers “not found”.")
+    messages.success(request, _("Link revoked: its address now answers “not found”."))
     return redirect("sharing:list")
