@@ -25,7 +25,11 @@ CATALOGS = Path(__file__).resolve().parent.parent / "studio" / "locale" / "zh_Ha
 KEPT_AS_WRITTEN = (
     "Wan Studio", "Model Studio", "Alibaba Cloud", "DashScope", "Wan", "Qwen",
     "ZIP", "PNG", "JPEG", "WEBP", "BMP", "JSON", "API", "CSV", "OK", "HTTP", "URL", "ID", "RGB",
-    "Ctrl", "Shift", "Enter", "Space", "Esc", "Tab", "Alt",
+    "Ctrl", "Shift", "Enter", "Space", "Esc", "Tab", "Alt", "Delete", "Backspace",
+    # Standards and protocol words Chinese consoles write in English too (Model Studio's says "Webhook").
+    "Standard Webhooks", "Webhooks", "Webhook", "POST", "GET", "ping",
+    # The models' display names: product names, like the names the provider writes (wan2.7-image-pro).
+    *(caps.label for caps in MODELS.values()),
 )
 # Placeholders, markup and entities inside msgids are not words of the interface.
 NOT_TEXT = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{\{.*?\}\}|\{[\w.]*\}|<[^>]+>|&\w+;")
@@ -71,10 +75,14 @@ def _without_names(text: str) -> str:
     # Longest first, so "wan2.7-image-pro" goes whole before "wan2.7-image" could leave "-pro".
     for name in sorted(MODELS, key=len, reverse=True):
         text = text.replace(name, " ")
-    for name in KEPT_AS_WRITTEN:
-        text = re.sub(rf"\b{re.escape(name)}\b", " ", text)
-    # File names, addresses and colours are data, not interface.
-    return re.sub(r"\S+\.(?:png|jpe?g|webp|zip|csv|json)\b|https?://\S+|#[0-9A-Fa-f]{6}\b", " ", text)
+    for name in sorted(KEPT_AS_WRITTEN, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text, flags=re.IGNORECASE)
+    # File names, addresses, URL paths, colours and identifiers (task_id, DASHSCOPE_API_KEY, the webhook-* headers) are data, not interface.
+    return re.sub(
+        r"\S+\.(?:png|jpe?g|webp|zip|csv|json)\b|https?://\S+|(?<!\w)/[\w/{}.-]+|#[0-9A-Fa-f]{6}\b|\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b|\bwebhook-[a-z]+\b",
+        " ",
+        text,
+    )
 
 
 def english_words(texts: list[str], *, user_content: tuple[str, ...] = ()) -> dict[str, str]:

@@ -41,6 +41,8 @@ class UnitPrice(models.Model):
 
     class Meta:
         db_table = "billing_unitprice"
+        verbose_name = _("unit price")
+        verbose_name_plural = _("unit prices")
         ordering = ["model", "region", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["model", "region", "effective_from"], name="unique_price_start"),
@@ -94,7 +96,8 @@ class LedgerEntry(models.Model):
     class Meta:
         db_table = "billing_ledgerentry"
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             # Exactly one charge per job, however many workers finish it.
             models.UniqueConstraint(fields=["job"], condition=Q(kind="charge"), name="one_charge_per_job"),
@@ -133,6 +136,8 @@ class TeamBudget(models.Model):
 
     class Meta:
         db_table = "billing_teambudget"
+        verbose_name = _("team budget")
+        verbose_name_plural = _("team budgets")
 
     def __str__(self) -> str:
         parts = []

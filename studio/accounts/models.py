@@ -19,6 +19,10 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
 
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
     def __str__(self) -> str:
         return self.name
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from studio.pipeline.explain import explain, parked_message, stored_message
 # The states are read from here by most of the studio, as before they had their own module.
@@ -59,7 +59,8 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "batches"
+        verbose_name = gettext_lazy("batch")
+        verbose_name_plural = gettext_lazy("batches")
 
     def __str__(self) -> str:
         return f"Batch {self.pk}" + (f" ({self.name})" if self.name else "")
@@ -153,6 +154,8 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = gettext_lazy("job")
+        verbose_name_plural = gettext_lazy("jobs")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             # The gallery pages a team's jobs newest first.
