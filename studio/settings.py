@@ -13,7 +13,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy
 
 from studio.env import env_bool, env_choice, env_float, env_int, env_json_object, env_list, env_str
 from studio.wan.capabilities import MODELS, REGION_BASE_URLS, RESULT_HOSTS
@@ -208,8 +207,8 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "ack_failures": True,
     "poll": 0.5,
-    # The admin's name for django-q2's tables, in the reader's language.
-    "label": gettext_lazy("Queue"),
+    # The admin's name for django-q2's tables (translated in studio.pipeline.apps).
+    "label": "Queue",
 }
 # Webhook deliveries being sent at once, studio-wide: however slow an endpoint is, the other
 # workers stay free for jobs (studio.webhooks.delivery).

@@ -313,7 +313,7 @@ def test_image_page_shows_how_it_was_made(gallery, alice):
         ("Watermark", "watermark", "Off"),
         ("Image set", "enable_sequential", "Off"),
     ):
-        assert f'<dt>{label} <span class="api-name">{name}</span></dt><dd>{value}</dd>' in page
+        assert f'<dt>{label} <span class="api-name" translate="no">{name}</span></dt><dd>{value}</dd>' in page
     assert job.task_id in page and job.request_id in page
     assert "<dt>image_count</dt><dd>2</dd>" in page
     assert "0.03 USD × 2 = <strong>0.06 USD</strong>" in page  # Job.unit_price() × usage_image_count

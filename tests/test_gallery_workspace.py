@@ -62,7 +62,7 @@ def test_parameters_carry_the_label_of_the_capability_table(alice, media):
 def test_the_image_page_says_off_not_false(alice_client, alice, media):
     image = finished_job(alice, n=1, watermark=False).outputs.get()
     page = alice_client.get(f"/gallery/images/{image.pk}/").content.decode()
-    assert '<dt>Watermark <span class="api-name">watermark</span></dt><dd>Off</dd>' in page
+    assert '<dt>Watermark <span class="api-name" translate="no">watermark</span></dt><dd>Off</dd>' in page
     assert "False" not in page
 
 

@@ -24,7 +24,7 @@ def job_json(job: Job) -> dict:
         "model": job.model,
         "prompt": job.prompt,
         "parameters": job.parameters,
-        "batch": getattr(job, "batch_id", None),
+        "batch": job.batch_id,
         "references": [
             {"position": r.position, "width": r.width, "height": r.height, "mime": r.mime, "boxes": r.boxes, "has_mask": bool(r.mask)}
             for r in sorted(job.references.all(), key=lambda r: r.position)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy
 
 
 class PipelineConfig(AppConfig):
@@ -13,6 +14,9 @@ class PipelineConfig(AppConfig):
         from studio.pipeline import tasks  # noqa: F401
 
         post_spawn.connect(_sweep_on_start, dispatch_uid="pipeline-sweep-on-start")
+        # django-q2 names its admin section from Q_CLUSTER's plain-string label; the admin shows
+        # it in the reader's language (settings stay plain data: they are dumped as JSON).
+        apps.get_app_config("django_q").verbose_name = gettext_lazy("Queue")
 
 
 def _sweep_on_start(sender, proc_name: str, **kwargs) -> None:

@@ -24,7 +24,7 @@ from studio.accounting.models import LedgerEntry, TeamBudget
 from studio.accounting.money import format_money
 from studio.accounting.prices import PriceBook
 from studio.pipeline import budgets, provider
-from studio.pipeline.budgets import ENDED_STATUSES, BudgetExceeded
+from studio.pipeline.budgets import BudgetExceeded
 from studio.pipeline.gate import (
     GenerationRequest,
     Problem,
