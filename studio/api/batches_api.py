@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
@@ -23,8 +22,9 @@ from pydantic import ValidationError as PydanticValidationError
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import idempotent
 from studio.api.job_bodies import JobBody, body_path, budget_refusal, request_of
+from studio.api.params import RowId
 from studio.gallery.batch_views import batch_zip_response
-from studio.numbers import ID_MAX, parse_whole
+from studio.numbers import parse_whole
 from studio.pipeline.batches import (
     BATCH_MAX_ITEMS,
     NAME_MAX_LENGTH,
@@ -37,7 +37,6 @@ from studio.pipeline.models import Batch, JobStatus
 
 router = Router(tags=["batches"])
 
-BatchId = Annotated[int, Field(ge=1, le=ID_MAX)]
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
 
@@ -189,7 +188,7 @@ def list_batches(
 
 
 @router.get("/batches/{id}", response=BatchOut, summary="A batch's progress: its jobs by state, images and cost so far")
-def get_batch(request: HttpRequest, id: BatchId) -> dict:
+def get_batch(request: HttpRequest, id: RowId) -> dict:
     return _batch_json(request, _batch(request, id))
 
 
@@ -199,7 +198,7 @@ def get_batch(request: HttpRequest, id: BatchId) -> dict:
     response={200: None},
     openapi_extra={"responses": {200: {"description": "A ZIP archive", "content": {"application/zip": {}}}}},
 )
-def get_batch_zip(request: HttpRequest, id: BatchId) -> StreamingHttpResponse:
+def get_batch_zip(request: HttpRequest, id: RowId) -> StreamingHttpResponse:
     return batch_zip_response(_batch(request, id))
 
 

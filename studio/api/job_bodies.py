@@ -27,6 +27,7 @@ from studio.api.models import ApiReference
 from studio.editor import palette as palettes
 from studio.editor.compose import AUTO, BOX_MIN_SIDE
 from studio.editor.uploads import UploadRefused, accept_mask
+from studio.numbers import ID_MAX
 from studio.pipeline import budgets
 from studio.pipeline.gate import GenerationRequest, PaletteColor, ReferenceImage, RequestRefused
 from studio.pipeline.jobs import job_create
@@ -45,8 +46,7 @@ from studio.wan.capabilities import (
 Box = Annotated[list[StrictInt], Field(min_length=4, max_length=4, description="[x1, y1, x2, y2] in pixels of the upright reference")]
 Number = StrictInt | StrictFloat
 # A row id: past a 64-bit integer no database can hold it, so it is refused as a value, not looked up.
-MAX_ID = 2**63 - 1
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Id = Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
 
 
 class _Strict(Schema):

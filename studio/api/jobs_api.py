@@ -11,9 +11,10 @@ from ninja import Field, Query, Router, Schema
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
-from studio.api.job_bodies import MAX_ID, JobBody, job_admit
+from studio.api.job_bodies import JobBody, job_admit
 from studio.api.job_json import job_json, with_details
 from studio.api.params import RowId
+from studio.numbers import ID_MAX
 from studio.pipeline.jobs import CannotCancel, job_cancel
 from studio.pipeline.models import Job, JobStatus
 
@@ -27,13 +28,13 @@ class JobFilters(Schema):
     model: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    batch: int | None = Field(None, ge=1, le=MAX_ID)
+    batch: int | None = Field(None, ge=1, le=ID_MAX)
     cursor: str | None = Field(None, description="The `next` of the previous page")
     limit: int = Field(20, ge=1, le=MAX_PAGE)
 
 
 def _team_job(caller, job_id: int) -> Job:
-    job = Job.objects.filter(team=caller.team, deleted_at__isnull=True, pk=job_id).first() if job_id <= MAX_ID else None
+    job = Job.objects.filter(team=caller.team, deleted_at__isnull=True, pk=job_id).first()
     if job is None:
         raise not_found("job")
     return job
@@ -91,6 +92,6 @@ def _cursor_id(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, ValueError):
         text = ""
-    if not (text.startswith("j") and text[1:].isascii() and text[1:].isdigit() and int(text[1:]) <= MAX_ID):
+    if not (text.startswith("j") and text[1:].isascii() and text[1:].isdigit() and int(text[1:]) <= ID_MAX):
         raise invalid([Problem("query.cursor", "not a cursor this API gave; pass the `next` of the previous page")])
     return int(text[1:])

@@ -10,7 +10,6 @@ from pydantic import ConfigDict, StrictStr, ValidationError
 
 from studio.api.errors import ApiError, Problem, invalid, not_found
 from studio.api.idempotency import OPENAPI_PARAMETER, idempotent
-from studio.api.job_bodies import MAX_ID
 from studio.api.models import ApiReference
 from studio.api.params import RowId
 from studio.api.references import FetchRefused, reference_create, reference_fetch
@@ -74,7 +73,7 @@ def reference_create_endpoint(request: HttpRequest):
 
 @router.get("/references/{reference_id}", response=dict, summary="One reference image: its upright size")
 def reference_get(request: HttpRequest, reference_id: RowId):
-    reference = ApiReference.objects.filter(team=request.auth.team, pk=reference_id).first() if reference_id <= MAX_ID else None
+    reference = ApiReference.objects.filter(team=request.auth.team, pk=reference_id).first()
     if reference is None:
         raise not_found("reference")
     return reference_json(reference)
